@@ -1,0 +1,48 @@
+"""Start one server by hand, for driver development:
+
+    python -m conformance.servers --profile plain
+
+prints the endpoint as JSON and serves until Ctrl-C or end of stdin; then the
+server and its scratch folder are gone."""
+
+import argparse
+import json
+import os
+import signal
+import sys
+import tempfile
+from pathlib import Path
+
+from .embedded import EmbeddedServer
+from .profiles import PROFILES
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(prog="python -m conformance.servers")
+    parser.add_argument("--profile", choices=sorted(PROFILES), default="plain")
+    parser.add_argument("--milvus-version", default=None)
+    args = parser.parse_args()
+    base = Path(tempfile.mkdtemp(prefix="milvus-conformance-serve-"))
+    kwargs = {"version": args.milvus_version} if args.milvus_version else {}
+    server = EmbeddedServer(PROFILES[args.profile], base / "server", base / "server.log", os.getpid(), **kwargs)
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+    try:
+        endpoint = server.start()
+        if endpoint.auth:
+            from .admin import create_scenario_user
+
+            create_scenario_user(endpoint)
+        print(json.dumps(endpoint.to_json()), flush=True)
+        sys.stdin.read()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.stop()
+        for leftover in base.glob("*"):
+            leftover.unlink(missing_ok=True)
+        base.rmdir()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

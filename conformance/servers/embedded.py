@@ -1,0 +1,223 @@
+"""Start one real Milvus standalone (from the PyPI `milvus` package) for a profile.
+
+Each instance gets its own ports, etcd config (so the embedded etcd does not
+take the fixed peer port 2380), MILVUS_RUN_DIR and scratch folder, so several
+run side by side. A keeper process owns it (see keeper.py).
+"""
+
+import json
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+import yaml
+
+from ..errors import ServerStartError, ServerUnavailable
+from . import distribution
+from .ports import describe_listener, free_ports, port_is_free
+from .profiles import Endpoint, Profile
+
+READY_TIMEOUT_SECONDS = 180
+START_ATTEMPTS = 3  # new ports each time: a port picked free can be taken before Milvus binds it
+TEMPLATE_KEY = re.compile(r"\{\{\s*(\w+)\s*(?:\(\w+\))?\s*(?::\s*([^}]*?))?\s*\}\}")
+COMPONENT_PORT_KEYS = (
+    "proxy_port", "proxy_internal_port", "root_coord_port", "query_coord_port", "query_node_port",
+    "index_coord_port", "index_node_port", "data_coord_port", "data_node_port", "etcd_port",
+)
+COMPONENTS_WITH_IP = ("rootCoord", "proxy", "queryCoord", "queryNode", "indexCoord", "indexNode",
+                      "dataCoord", "dataNode")
+
+
+class EmbeddedServer:
+    """A Milvus process owned by a keeper; `start()` returns when /healthz says OK."""
+
+    def __init__(self, profile: Profile, workdir: Path, log_path: Path, owner_pid: int,
+                 version: str = distribution.DEFAULT_MILVUS_VERSION):
+        self.profile = profile
+        self.workdir = workdir
+        self.log_path = log_path
+        self.owner_pid = owner_pid
+        self.version = version
+        self.keeper = None
+
+    # -- configuration ----------------------------------------------------
+    def _choose_ports(self) -> dict:
+        ports = dict(zip(COMPONENT_PORT_KEYS + ("etcd_peer_port", "http_port"), free_ports(12)))
+        if self.profile.grpc_port is not None:
+            if not port_is_free(self.profile.grpc_port):
+                holder = describe_listener(self.profile.grpc_port)
+                raise ServerUnavailable(
+                    f"profile '{self.profile.name}' needs port {self.profile.grpc_port}, which is "
+                    f"taken{' by ' + holder if holder else ''}; scenarios needing it are skipped"
+                )
+            ports["proxy_port"] = self.profile.grpc_port
+        if self.profile.http_port is not None and port_is_free(self.profile.http_port):
+            ports["http_port"] = self.profile.http_port
+        return ports
+
+    def _write_config(self, dist: distribution.Distribution, ports: dict) -> Path:
+        configs = self.workdir / "configs"
+        for sub in ("configs", "logs", "data", "run"):
+            (self.workdir / sub).mkdir(parents=True, exist_ok=True)
+        shutil.copy(dist.glog_conf, configs / "glog.conf")
+        values = {
+            **{key: ports[key] for key in COMPONENT_PORT_KEYS},
+            "etcd_log_level": "warn",
+            "etcd_log_path": str(self.workdir / "logs" / "etcd.log"),
+            "etcd_data_dir": str(self.workdir / "data" / "etcd"),
+            "local_storage_dir": str(self.workdir / "data"),
+            "rocksmq_data_dir": str(self.workdir / "data" / "rocksmq"),
+            "system_log_path": "",
+            "authorization_enabled": "true" if self.profile.auth else "false",
+            "tls_mode": 0,
+            "server_pem_path": "server.pem",
+            "server_key_path": "server.key",
+            "ca_pem_path": "ca.pem",
+        }
+        text = TEMPLATE_KEY.sub(lambda m: str(values.get(m.group(1), m.group(2) or "")),
+                                dist.template.read_text())
+        config = yaml.safe_load(text)
+        # Internal components talk over loopback only (the machine's other addresses are off limits).
+        for component in COMPONENTS_WITH_IP:
+            if isinstance(config.get(component), dict):
+                config[component]["ip"] = "127.0.0.1"
+        etcd_config = configs / "etcd.yaml"
+        peer = f"http://127.0.0.1:{ports['etcd_peer_port']}"
+        client = f"http://127.0.0.1:{ports['etcd_port']}"
+        etcd_config.write_text(yaml.safe_dump({
+            "name": "default",
+            "listen-peer-urls": peer,
+            "initial-advertise-peer-urls": peer,
+            "initial-cluster": f"default={peer}",
+            "listen-client-urls": client,
+            "advertise-client-urls": client,
+        }))
+        config["etcd"].setdefault("config", {})["path"] = str(etcd_config)
+        config["etcd"]["endpoints"] = f"127.0.0.1:{ports['etcd_port']}"
+        config.setdefault("log", {})["level"] = "warn"
+        milvus_yaml = configs / "milvus.yaml"
+        milvus_yaml.write_text(yaml.safe_dump(config, sort_keys=False))
+        return milvus_yaml
+
+    # -- lifecycle -----------------------------------------------------------
+    def start(self) -> Endpoint:
+        dist = distribution.ensure(self.version)
+        last_error = None
+        for _ in range(START_ATTEMPTS):
+            ports = self._choose_ports()
+            self._write_config(dist, ports)
+            self._spawn(dist, ports)
+            try:
+                self._wait_ready(ports["http_port"])
+            except ServerStartError as error:
+                self.stop()
+                last_error = error
+                if "address already in use" in error.log_tail:
+                    continue
+                raise
+            return Endpoint(
+                profile=self.profile.name, provider="embedded", host="127.0.0.1",
+                grpc_port=ports["proxy_port"], http_port=ports["http_port"], version=self.version,
+                auth=self.profile.auth, log_path=str(self.log_path),
+                extra={"keeper_pid": self.keeper.pid, "server_pid": self.server_pid()},
+            )
+        raise last_error
+
+    def _spawn(self, dist: distribution.Distribution, ports: dict) -> None:
+        env = dict(os.environ)
+        env.update(
+            DEPLOY_MODE="STANDALONE",
+            METRICS_PORT=str(ports["http_port"]),
+            MILVUS_RUN_DIR=str(self.workdir / "run"),
+            LD_LIBRARY_PATH=f"{dist.bin_dir}:{env.get('LD_LIBRARY_PATH', '')}",
+        )
+        self.log_path.parent.mkdir(parents=True, exist_ok=True)
+        with open(self.log_path, "ab") as log:
+            log.write(f"--- milvus {self.version} profile {self.profile.name} ports {json.dumps(ports)}\n"
+                      .encode())
+        self.keeper = subprocess.Popen(
+            [sys.executable, "-m", "conformance.servers.keeper", "--owner-pid", str(self.owner_pid),
+             "--workdir", str(self.workdir), "--cwd", str(self.workdir), "--log", str(self.log_path),
+             "--pid-file", str(self.workdir / "run" / "server.pid"),
+             # Milvus 2.3 writes this outside MILVUS_RUN_DIR and TMPDIR.
+             "--remove-after", "/tmp/milvus/server_id_{pid}", "--",
+             str(dist.executable), "run", "standalone"],
+            env=env, cwd=str(Path(__file__).resolve().parents[2]), start_new_session=True,
+            stdin=subprocess.DEVNULL,
+        )
+
+    def server_pid(self) -> int:
+        try:
+            return int((self.workdir / "run" / "server.pid").read_text())
+        except (OSError, ValueError):
+            return 0
+
+    def log_tail(self, lines: int = 40) -> str:
+        try:
+            return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
+        except OSError:
+            return ""
+
+    def _wait_ready(self, http_port: int) -> None:
+        url = f"http://127.0.0.1:{http_port}/healthz"
+        deadline = time.monotonic() + READY_TIMEOUT_SECONDS
+        while time.monotonic() < deadline:
+            if self.keeper.poll() is not None:
+                raise ServerStartError(
+                    f"Milvus {self.version} (profile '{self.profile.name}') exited during start-up "
+                    f"with status {self.keeper.returncode}; its log is {self.log_path}",
+                    log_tail=self.log_tail(),
+                )
+            try:
+                with urllib.request.urlopen(url, timeout=2) as response:
+                    if b"OK" in response.read():
+                        return
+            except (urllib.error.URLError, OSError):
+                pass
+            time.sleep(0.25)
+        raise ServerStartError(
+            f"Milvus {self.version} (profile '{self.profile.name}') was not healthy at {url} "
+            f"after {READY_TIMEOUT_SECONDS} s; its log is {self.log_path}",
+            log_tail=self.log_tail(),
+        )
+
+    def stop(self) -> None:
+        stop_keeper(self.keeper.pid if self.keeper else 0)
+        if self.keeper:
+            try:
+                self.keeper.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                pass
+
+
+def stop_keeper(pid: int, wait_seconds: float = 30) -> None:
+    """Ask a keeper (possibly started by another process) to stop its server."""
+    if not pid:
+        return
+    try:
+        os.kill(pid, signal.SIGTERM)
+    except ProcessLookupError:
+        return
+    deadline = time.monotonic() + wait_seconds
+    while time.monotonic() < deadline:
+        try:
+            os.kill(pid, 0)
+            # Reap it if it is our child; otherwise just wait for it to vanish.
+            try:
+                os.waitpid(pid, os.WNOHANG)
+            except ChildProcessError:
+                pass
+        except ProcessLookupError:
+            return
+        time.sleep(0.1)
+    try:
+        os.kill(pid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass
