@@ -8,7 +8,10 @@ SCENARIOS_DIR = REPO_ROOT / "scenarios"
 SCHEMA_DIR = SCENARIOS_DIR / "schema"
 DRIVERS_DIR = REPO_ROOT / "drivers"
 DEFAULT_REPORTS_DIR = REPO_ROOT / "reports"
-SPEC_DIR = REPO_ROOT.parent / "shared" / "spec"
+CONFORMANCE_DIR = REPO_ROOT / "conformance"
+# A copy of the spec page, so a clean clone has it (the original: ../shared/spec).
+SPEC_DIR = REPO_ROOT / "spec"
+SPEC_FILE = SPEC_DIR / "manage-connections.zh.md"
 
 
 def cache_dir() -> Path:

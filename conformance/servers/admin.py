@@ -4,7 +4,6 @@ neither the harness nor the SDK under test is involved."""
 
 import json
 import subprocess
-import sys
 import venv
 from pathlib import Path
 

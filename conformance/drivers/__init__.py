@@ -1,0 +1,1 @@
+"""Drivers as the harness sees them: registry and manifests, builds, processes."""

@@ -1,0 +1,1 @@
+"""Scenario files: format (scenarios/FORMAT.md), loading, values and expectations."""

@@ -1,0 +1,145 @@
+"""Load scenario files: YAML -> JSON Schema check -> model, with line numbers.
+
+Every problem is a ScenarioFormatError naming the file and line, never a
+traceback: authors fix files from the message alone."""
+
+import json
+from functools import lru_cache
+from pathlib import Path
+
+import jsonschema
+import yaml
+
+from ..errors import ScenarioFormatError
+from ..paths import SCENARIOS_DIR, SCHEMA_DIR
+from .model import Requirements, Scenario, Step
+from .values import KNOWN, references
+
+SUPPORTED_SCHEMA_VERSIONS = (1,)
+STATEMENTS_FILE = SCENARIOS_DIR / "spec-statements.yaml"
+
+
+@lru_cache(maxsize=None)
+def schema(version: int) -> dict:
+    return json.loads((SCHEMA_DIR / f"v{version}.json").read_text())
+
+
+@lru_cache(maxsize=None)
+def spec_statements() -> dict:
+    """Statement id -> statement (section, zh, en), from scenarios/spec-statements.yaml."""
+    data = yaml.safe_load(STATEMENTS_FILE.read_text())
+    return {s["id"]: s for s in data["statements"]}
+
+
+def _node_at(node, path):
+    """The YAML node a JSON path points at (as deep as it exists)."""
+    for key in path:
+        if isinstance(node, yaml.MappingNode):
+            match = [v for k, v in node.value if k.value == key]
+            if not match:
+                break
+            node = match[0]
+        elif isinstance(node, yaml.SequenceNode) and isinstance(key, int) and key < len(node.value):
+            node = node.value[key]
+        else:
+            break
+    return node
+
+
+def _describe(error: jsonschema.ValidationError) -> str:
+    where = "/".join(str(p) for p in error.absolute_path) or "(top level)"
+    if error.validator == "additionalProperties":
+        return f"at {where}: {error.message} (see scenarios/FORMAT.md for the allowed keys)"
+    if error.validator == "enum":
+        allowed = ", ".join(map(str, error.validator_value))
+        return f"at {where}: {error.instance!r} is not one of: {allowed}"
+    return f"at {where}: {error.message}"
+
+
+def load_file(path: Path) -> "list[Scenario]":
+    shown = _display(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+        root = yaml.compose(text)
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = f":{mark.line + 1}" if mark else ""
+        raise ScenarioFormatError(f"not valid YAML: {getattr(exc, 'problem', exc)}", where=f"{shown}{line}")
+    except OSError as exc:
+        raise ScenarioFormatError(f"cannot read: {exc.strerror}", where=shown)
+    if not isinstance(data, dict):
+        raise ScenarioFormatError("a scenario file is a mapping with `schema:` and `scenarios:`", where=f"{shown}:1")
+    version = data.get("schema")
+    if version not in SUPPORTED_SCHEMA_VERSIONS:
+        raise ScenarioFormatError(
+            f"`schema: {version}` is not a format this harness knows (it knows {list(SUPPORTED_SCHEMA_VERSIONS)})",
+            where=f"{shown}:{_node_at(root, ['schema']).start_mark.line + 1}",
+        )
+    errors = sorted(jsonschema.Draft202012Validator(schema(version)).iter_errors(data),
+                    key=lambda e: (len(e.absolute_path), list(map(str, e.absolute_path))), reverse=True)
+    if errors:
+        first = errors[0]  # the deepest error is the most specific
+        line = _node_at(root, list(first.absolute_path)).start_mark.line + 1
+        more = f" ({len(errors) - 1} more problem(s) in this file)" if len(errors) > 1 else ""
+        raise ScenarioFormatError(_describe(first) + more, where=f"{shown}:{line}")
+    return _build(data, root, path, shown)
+
+
+def _build(data: dict, root, path: Path, shown: str) -> "list[Scenario]":
+    group = data.get("group", path.stem)
+    known = spec_statements()
+    scenarios = []
+    for index, raw in enumerate(data["scenarios"]):
+        node = _node_at(root, ["scenarios", index])
+        for ref_index, ref in enumerate(raw["spec"]):
+            if ref not in known:
+                line = _node_at(root, ["scenarios", index, "spec", ref_index]).start_mark.line + 1
+                raise ScenarioFormatError(
+                    f"spec statement '{ref}' is not in scenarios/spec-statements.yaml", where=f"{shown}:{line}")
+        for i, s in enumerate(raw["steps"]):
+            unknown = [r for r in references([s.get("args", {}), s.get("expect", {})]) if r not in KNOWN]
+            if unknown:
+                line = _node_at(root, ["scenarios", index, "steps", i]).start_mark.line + 1
+                raise ScenarioFormatError(
+                    f"unknown reference ${{{unknown[0]}}}; known: " + ", ".join(f"${{{k}}}" for k in KNOWN),
+                    where=f"{shown}:{line}")
+        steps = tuple(
+            Step(op=s["op"], args=s.get("args", {}), expect=s.get("expect", {"ok": True}),
+                 line=_node_at(root, ["scenarios", index, "steps", i]).start_mark.line + 1,
+                 note=s.get("note", ""), deadline_seconds=s.get("deadline_seconds"))
+            for i, s in enumerate(raw["steps"])
+        )
+        scenarios.append(Scenario(
+            id=raw["id"], title=raw["title"], spec=tuple(raw["spec"]), group=group,
+            tags=tuple(raw.get("tags", [])),
+            requires=Requirements.merged(data.get("requires", {}), raw.get("requires", {})),
+            steps=steps, path=shown, line=node.start_mark.line + 1,
+            description=raw.get("description", ""),
+        ))
+    return scenarios
+
+
+def load_tree(root: Path) -> "list[Scenario]":
+    """All scenario files under `root` (or the one file `root`), ids unique."""
+    files = [root] if root.is_file() else sorted(root.rglob("*.yaml"))
+    files = [f for f in files if f.name != STATEMENTS_FILE.name and "schema" not in f.parts]
+    if not files:
+        raise ScenarioFormatError("no scenario files (*.yaml) found", where=str(root))
+    seen = {}
+    scenarios = []
+    for path in files:
+        for scenario in load_file(path):
+            if scenario.id in seen:
+                raise ScenarioFormatError(
+                    f"scenario id '{scenario.id}' is already used at {seen[scenario.id]}", where=scenario.location)
+            seen[scenario.id] = scenario.location
+            scenarios.append(scenario)
+    return scenarios
+
+
+def _display(path: Path) -> str:
+    try:
+        return str(path.resolve().relative_to(Path.cwd()))
+    except ValueError:
+        return str(path)

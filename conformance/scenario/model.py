@@ -1,0 +1,57 @@
+"""Scenarios as the runner sees them, after loading and validation."""
+
+from dataclasses import dataclass, field
+from typing import Optional
+
+
+@dataclass(frozen=True)
+class Requirements:
+    profile: str = "plain"
+    server_version: Optional[str] = None  # PEP 440 range, e.g. ">=2.3"
+    capabilities: tuple = ()
+    sdk: dict = field(default_factory=dict)  # driver name -> version range
+
+    @classmethod
+    def merged(cls, outer: dict, inner: dict) -> "Requirements":
+        """File-level requirements, refined by the scenario's own."""
+        data = {**outer, **inner}
+        caps = tuple(dict.fromkeys(list(outer.get("capabilities", [])) + list(inner.get("capabilities", []))))
+        return cls(
+            profile=data.get("profile", "plain"),
+            server_version=data.get("server_version"),
+            capabilities=caps,
+            sdk={**outer.get("sdk", {}), **inner.get("sdk", {})},
+        )
+
+
+@dataclass(frozen=True)
+class Step:
+    op: str
+    args: dict
+    expect: dict  # {"ok": True} when the file gives none
+    line: int
+    note: str = ""
+    deadline_seconds: Optional[float] = None
+
+
+@dataclass(frozen=True)
+class Scenario:
+    id: str
+    title: str
+    spec: tuple
+    group: str
+    tags: tuple
+    requires: Requirements
+    steps: tuple
+    path: str
+    line: int
+    description: str = ""
+
+    @property
+    def location(self) -> str:
+        return f"{self.path}:{self.line}"
+
+    def to_json(self) -> dict:
+        return {"id": self.id, "title": self.title, "spec": list(self.spec), "group": self.group,
+                "tags": list(self.tags), "file": self.location, "description": self.description}
+

@@ -1,0 +1,96 @@
+"""Whether a scenario can run with a driver and a server, and if not, why.
+
+Capabilities come from the scenario's `requires` and, implicitly, from its
+steps (an op or argument needs the capability that provides it), so an author
+cannot forget one and a driver is never passed on a scenario it did not run."""
+
+import fnmatch
+import re
+from typing import Optional
+
+from packaging.specifiers import InvalidSpecifier, SpecifierSet
+from packaging.version import InvalidVersion, Version
+
+from .model import Scenario
+
+OP_CAPABILITIES = {
+    "disconnect": "disconnect",
+    "list_connections": "alias_registry",
+    "has_connection": "alias_registry",
+    "connection_address": "alias_registry",
+    "server_version": "server_version",
+    "open_many": "open_many",
+    "close_many": "open_many",
+    "http_request": "http",
+}
+CONNECT_ARG_CAPABILITIES = {
+    "host": "connect.host_port", "port": "connect.host_port", "address": "connect.address",
+    "uri": "connect.uri", "user": "connect.user_password", "password": "connect.user_password",
+    "timeout": "connect.timeout", "handler": "connect.handler", "pool": "connect.pool",
+    "secure": "connect.secure",
+}
+TARGET_ARGS = ("host", "port", "address", "uri")
+
+
+def needed_capabilities(scenario: Scenario) -> "list[str]":
+    needed = list(scenario.requires.capabilities)
+    for step in scenario.steps:
+        if step.op in OP_CAPABILITIES:
+            needed.append(OP_CAPABILITIES[step.op])
+        if step.op == "connect":
+            needed += [CONNECT_ARG_CAPABILITIES[a] for a in step.args if a in CONNECT_ARG_CAPABILITIES]
+            if not all(a in step.args for a in ("host", "port")) and not any(
+                    a in step.args for a in ("address", "uri")):
+                needed.append("connect.defaults")
+    return list(dict.fromkeys(needed))
+
+
+def parse_version(text: str) -> Optional[Version]:
+    match = re.search(r"\d+(\.\d+)*", text or "")
+    try:
+        return Version(match.group(0)) if match else None
+    except InvalidVersion:
+        return None
+
+
+def version_in(version: str, spec: str) -> Optional[bool]:
+    """None when either side cannot be read as a version range."""
+    parsed = parse_version(version)
+    try:
+        return parsed in SpecifierSet(spec) if parsed else None
+    except InvalidSpecifier:
+        return None
+
+
+def driver_gap(scenario: Scenario, driver: str, capabilities, sdk_version: str) -> Optional[str]:
+    """The reason this driver cannot run this scenario, or None."""
+    missing = [c for c in needed_capabilities(scenario) if c not in capabilities]
+    if missing:
+        return (f"driver '{driver}' does not declare capabilit{'ies' if len(missing) > 1 else 'y'} "
+                f"{', '.join(missing)} (drivers/PROTOCOL.md, section 7)")
+    wanted = scenario.requires.sdk.get(driver)
+    if wanted and version_in(sdk_version, wanted) is not True:
+        return f"needs {driver} SDK {wanted}; this run has {sdk_version}"
+    return None
+
+
+def server_gap(scenario: Scenario, server_version: str) -> Optional[str]:
+    wanted = scenario.requires.server_version
+    if not wanted:
+        return None
+    if not server_version:
+        return f"needs Milvus {wanted}; the server's version is unknown"
+    if version_in(server_version, wanted) is not True:
+        return f"needs Milvus {wanted}; the server is {server_version}"
+    return None
+
+
+def known_deviation(scenario: Scenario, deviations, sdk_version: str) -> Optional[dict]:
+    """The manifest's known_deviations entry covering this scenario at this SDK version."""
+    for entry in deviations:
+        if not fnmatch.fnmatchcase(scenario.id, entry.get("scenario", "")):
+            continue
+        if entry.get("sdk") and version_in(sdk_version, entry["sdk"]) is not True:
+            continue
+        return entry
+    return None

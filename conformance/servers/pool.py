@@ -1,0 +1,119 @@
+"""Servers shared by every test and every xdist worker of one run.
+
+A server starts the first time a scenario needs its profile. The state lives
+in the run's scratch folder (one JSON file per profile, guarded by a file
+lock), so a worker finds a server another worker started. The controller
+process owns all of them (keepers watch its pid) and stops them at the end.
+A start that failed is remembered, so the tests that need it fail fast with
+the same message instead of starting it again."""
+
+import json
+import os
+import shutil
+from pathlib import Path
+from typing import Optional
+from urllib.parse import urlparse
+
+from ..shared_state import once
+from ..errors import ConformanceError, ServerStartError, ServerUnavailable
+from .embedded import EmbeddedServer, stop_keeper
+from .profiles import DOCUMENTED_HTTP_PORT, PROFILES, Endpoint
+
+
+def endpoint_from_uri(uri: str, http_port: Optional[int]) -> Endpoint:
+    """--milvus-uri http://[user:password@]host:port: an existing server, one profile."""
+    parsed = urlparse(uri if "://" in uri else f"http://{uri}")
+    if not parsed.hostname or not parsed.port:
+        raise ConformanceError(f"'{uri}' is not a server URI like http://127.0.0.1:19530", where="--milvus-uri")
+    auth = bool(parsed.username)
+    return Endpoint(
+        profile="auth" if auth else "plain", provider="uri", host=parsed.hostname, grpc_port=parsed.port,
+        http_port=http_port or DOCUMENTED_HTTP_PORT, auth=auth, user=parsed.username or "",
+        password=parsed.password or "",
+    )
+
+
+class ServerPool:
+    def __init__(self, state_dir: Path, owner_pid: int, milvus_version: str, uri: str = "",
+                 uri_http_port: Optional[int] = None):
+        self.state_dir = state_dir
+        self.owner_pid = owner_pid
+        self.milvus_version = milvus_version
+        self.uri = uri
+        self.uri_http_port = uri_http_port
+
+    def _state_file(self, profile: str) -> Path:
+        return self.state_dir / f"{profile}.json"
+
+    def get(self, profile: str) -> Endpoint:
+        """The running server for `profile`, started now if it is the first request."""
+        if self.uri:
+            endpoint = endpoint_from_uri(self.uri, self.uri_http_port)
+            if endpoint.profile != profile:
+                raise ServerUnavailable(f"needs a '{profile}' server ({PROFILES[profile].description}); "
+                                        f"the server given by --milvus-uri is '{endpoint.profile}'")
+            return endpoint
+        record = once(self._state_file(profile), lambda: self._start(profile))
+        if record.get("unavailable"):
+            raise ServerUnavailable(record["unavailable"])
+        if record.get("error"):
+            raise ServerStartError(record["error"], log_tail=record.get("log_tail", ""))
+        endpoint = Endpoint.from_json(record["endpoint"])
+        if not _alive(endpoint.extra.get("keeper_pid")):
+            raise ServerStartError(f"the '{profile}' server (Milvus {endpoint.version}) died during the run; "
+                                   f"its log is {endpoint.log_path}", log_tail=_tail(endpoint.log_path))
+        return endpoint
+
+    def _start(self, profile: str) -> dict:
+        workdir = self.state_dir / profile
+        server = EmbeddedServer(PROFILES[profile], workdir, self.state_dir / f"{profile}.log", self.owner_pid,
+                                version=self.milvus_version)
+        try:
+            endpoint = server.start()
+            if endpoint.auth:
+                from .admin import create_scenario_user
+
+                create_scenario_user(endpoint)
+            return {"endpoint": endpoint.to_json()}
+        except ServerUnavailable as exc:
+            return {"unavailable": str(exc)}
+        except ServerStartError as exc:
+            server.stop()
+            return {"error": str(exc), "log_tail": exc.log_tail}
+        except ConformanceError as exc:
+            return {"error": str(exc)}
+
+    def started(self) -> "dict[str, Endpoint]":
+        found = {}
+        for state in sorted(self.state_dir.glob("*.json")):
+            record = json.loads(state.read_text())
+            if "endpoint" in record:
+                found[state.stem] = Endpoint.from_json(record["endpoint"])
+        return found
+
+    def shutdown(self, keep_logs_in: Optional[Path] = None) -> None:
+        """Stop every server of this run; copy their logs to the report first."""
+        for profile, endpoint in self.started().items():
+            stop_keeper(endpoint.extra.get("keeper_pid", 0))
+            if keep_logs_in and endpoint.log_path and Path(endpoint.log_path).exists():
+                keep_logs_in.mkdir(parents=True, exist_ok=True)
+                shutil.copy(endpoint.log_path, keep_logs_in / f"server-{profile}.log")
+
+
+def _alive(pid) -> bool:
+    if not pid:
+        return False
+    try:
+        os.kill(int(pid), 0)
+        return True
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+
+
+def _tail(path: str, lines: int = 40) -> str:
+    try:
+        return "\n".join(Path(path).read_text(errors="replace").splitlines()[-lines:])
+    except OSError:
+        return ""

@@ -1,0 +1,296 @@
+package driver
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"sync"
+	"time"
+)
+
+// entry is one alias of the driver-side map. A disconnected client stays in
+// the map (closed=true) so that server_version or a second disconnect on that
+// alias still goes through the SDK and shows what the SDK does with a closed
+// client; reset forgets it.
+type entry struct {
+	client Client
+	params map[string]any
+	closed bool
+}
+
+type driverState struct {
+	sdk     SDK
+	mu      guard
+	aliases map[string]*entry
+	many    []Client // open_many's clients, until close_many or reset
+}
+
+func newDriverState(sdk SDK) *driverState {
+	return &driverState{sdk: sdk, aliases: map[string]*entry{}}
+}
+
+func (d *driverState) dispatch(c *opCall, op string) (res opResult) {
+	defer func() {
+		if r := recover(); r != nil {
+			res = opResult{err: driverError("unknown", "GoPanic", fmt.Sprintf("panic in op %q: %v", op, r))}
+		}
+	}()
+	switch op {
+	case "hello":
+		return d.hello(c)
+	case "reset":
+		return d.reset(c)
+	case "connect":
+		return d.connect(c)
+	case "disconnect":
+		return d.disconnect(c)
+	case "server_version":
+		return d.serverVersion(c)
+	case "open_many":
+		return d.openMany(c)
+	case "close_many":
+		return d.closeMany(c)
+	}
+	return opResult{err: driverError("unsupported_op", "UnsupportedOp", fmt.Sprintf(
+		"op %q is not implemented by the %s driver (its SDK has no alias registry)", op, d.sdk.Driver))}
+}
+
+// withTimeout narrows ctx by the timeout argument, when given.
+func withTimeout(ctx context.Context, t *time.Duration) (context.Context, context.CancelFunc) {
+	if t == nil {
+		return context.WithCancel(ctx)
+	}
+	return context.WithTimeout(ctx, *t)
+}
+
+func (d *driverState) connect(c *opCall) opResult {
+	a, perr := ParseConnectArgs(c.args)
+	if perr != nil {
+		return opResult{err: perr}
+	}
+	ctx, cancel := withTimeout(c.ctx, a.Timeout)
+	defer cancel()
+	start := time.Now()
+	client, info, err := d.sdk.Connect(ctx, a)
+	elapsed := time.Since(start)
+	if err != nil {
+		return opResult{err: d.classify(err), elapsed: elapsed}
+	}
+
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if c.abandoned.Load() {
+		_ = client.Close(context.Background())
+		return opResult{}
+	}
+	result := map[string]any{"alias": a.Alias, "address": a.Address, "address_from": a.AddressFrom}
+	for k, v := range info {
+		result[k] = v
+	}
+	if len(a.Notes) > 0 {
+		result["notes"] = a.Notes
+	}
+	if a.Timeout == nil {
+		result["timeout"] = "none given: the call was bounded by deadline_ms only"
+	}
+	// No alias registry in the SDK: connecting an alias again makes a new
+	// client (the SDK call above) and closes the one it replaces.
+	if old, ok := d.aliases[a.Alias]; ok {
+		result["replaced"] = map[string]any{"params": old.params, "was_closed": old.closed,
+			"same_params": sameParams(old.params, a.Summary())}
+		if !old.closed {
+			closeStart := time.Now()
+			_ = old.client.Close(ctx)
+			elapsed += time.Since(closeStart)
+		}
+	}
+	d.aliases[a.Alias] = &entry{client: client, params: a.Summary()}
+	return opResult{result: result, elapsed: elapsed}
+}
+
+func sameParams(a, b map[string]any) bool {
+	return fmt.Sprint(a) == fmt.Sprint(b) // fmt sorts map keys
+}
+
+func (d *driverState) disconnect(c *opCall) opResult {
+	alias, _ := c.args.Alias()
+	d.mu.Lock()
+	e, ok := d.aliases[alias]
+	d.mu.Unlock()
+	if !ok {
+		// Nothing to hand to the SDK: the alias was never connected.
+		return opResult{result: map[string]any{"alias": alias, "known": false}}
+	}
+	start := time.Now()
+	err := e.client.Close(c.ctx)
+	elapsed := time.Since(start)
+	d.mu.Lock()
+	wasClosed := e.closed
+	e.closed = true
+	d.mu.Unlock()
+	if err != nil {
+		return opResult{err: d.classify(err), elapsed: elapsed}
+	}
+	return opResult{result: map[string]any{"alias": alias, "known": true, "was_closed": wasClosed}, elapsed: elapsed}
+}
+
+func (d *driverState) serverVersion(c *opCall) opResult {
+	alias, _ := c.args.Alias()
+	d.mu.Lock()
+	e, ok := d.aliases[alias]
+	d.mu.Unlock()
+	if !ok {
+		return opResult{err: driverError("not_connected", "AliasNotFound", fmt.Sprintf(
+			"no client was ever connected under alias %q (driver-side map; the SDK has no aliases)", alias))}
+	}
+	start := time.Now()
+	v, err := e.client.ServerVersion(c.ctx)
+	elapsed := time.Since(start)
+	if err != nil {
+		return opResult{err: d.classify(err), elapsed: elapsed}
+	}
+	return opResult{result: map[string]any{"alias": alias, "version": v, "client_closed": e.closed}, elapsed: elapsed}
+}
+
+// openMany connects count clients from a pool of goroutines (the Go idiom for
+// concurrency) limited by a semaphore, and verifies each by a round trip.
+func (d *driverState) openMany(c *opCall) opResult {
+	count, ok := c.args.Int("count")
+	if !ok || count < 0 {
+		return opResult{err: driverError("param_error", "DriverArgError", "open_many needs count, a whole number >= 0")}
+	}
+	a, perr := ParseConnectArgs(c.args)
+	if perr != nil {
+		return opResult{err: perr}
+	}
+	concurrency := 32
+	if n, ok := c.args.Int("concurrency"); ok && n > 0 {
+		concurrency = n
+	}
+	if concurrency > count && count > 0 {
+		concurrency = count
+	}
+
+	type outcome struct {
+		client   Client
+		opened   bool
+		verified bool
+		err      error
+		connect  time.Duration
+	}
+	outcomes := make([]outcome, count)
+	sem := make(chan struct{}, concurrency)
+	var wg sync.WaitGroup
+	start := time.Now()
+	for i := 0; i < count; i++ {
+		wg.Add(1)
+		sem <- struct{}{}
+		go func(o *outcome) {
+			defer wg.Done()
+			defer func() { <-sem }()
+			defer func() {
+				if r := recover(); r != nil {
+					o.err = fmt.Errorf("panic: %v", r)
+				}
+			}()
+			ctx, cancel := withTimeout(c.ctx, a.Timeout)
+			defer cancel()
+			t0 := time.Now()
+			cl, _, err := d.sdk.Connect(ctx, a)
+			o.connect = time.Since(t0)
+			if err != nil {
+				o.err = err
+				return
+			}
+			o.client, o.opened = cl, true
+			if _, err := cl.ServerVersion(c.ctx); err != nil {
+				o.err = err
+				return
+			}
+			o.verified = true
+		}(&outcomes[i])
+	}
+	wg.Wait()
+	elapsed := time.Since(start)
+
+	opened, verified := 0, 0
+	var firstErr *ErrorInfo
+	var connectTimes []float64
+	var clients []Client
+	for _, o := range outcomes {
+		if o.opened {
+			opened++
+			clients = append(clients, o.client)
+			connectTimes = append(connectTimes, ms(o.connect))
+		}
+		if o.verified {
+			verified++
+		}
+		if o.err != nil && firstErr == nil {
+			firstErr = d.classify(o.err)
+		}
+	}
+	d.mu.Lock()
+	if c.abandoned.Load() {
+		d.mu.Unlock()
+		closeClients(clients)
+		return opResult{}
+	}
+	d.many = append(d.many, clients...)
+	d.mu.Unlock()
+	result := map[string]any{
+		"requested": count, "opened": opened, "verified": verified, "failed": count - verified,
+		"first_error": firstErr, "concurrency": concurrency, "address": a.Address,
+	}
+	if len(connectTimes) > 0 {
+		sort.Float64s(connectTimes)
+		result["connect_ms"] = map[string]any{
+			"p50": connectTimes[len(connectTimes)/2], "max": connectTimes[len(connectTimes)-1]}
+	}
+	return opResult{result: result, elapsed: elapsed}
+}
+
+func (d *driverState) closeMany(c *opCall) opResult {
+	d.mu.Lock()
+	clients := d.many
+	d.many = nil
+	d.mu.Unlock()
+	start := time.Now()
+	closeClients(clients)
+	return opResult{result: map[string]any{"closed": len(clients)}, elapsed: time.Since(start)}
+}
+
+func closeClients(clients []Client) {
+	var wg sync.WaitGroup
+	for _, cl := range clients {
+		wg.Add(1)
+		go func(cl Client) {
+			defer wg.Done()
+			_ = cl.Close(context.Background())
+		}(cl)
+	}
+	wg.Wait()
+}
+
+func (d *driverState) reset(c *opCall) opResult {
+	start := time.Now()
+	n := d.closeAll(c.ctx)
+	return opResult{result: map[string]any{"closed": n}, elapsed: time.Since(start)}
+}
+
+// closeAll closes every open client (alias map and open_many) and forgets
+// every alias; it returns how many were open.
+func (d *driverState) closeAll(ctx context.Context) int {
+	d.mu.Lock()
+	clients := d.many
+	d.many = nil
+	for _, e := range d.aliases {
+		if !e.closed {
+			clients = append(clients, e.client)
+		}
+	}
+	d.aliases = map[string]*entry{}
+	d.mu.Unlock()
+	closeClients(clients)
+	return len(clients)
+}

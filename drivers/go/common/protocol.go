@@ -1,0 +1,220 @@
+// Package driver is the SDK-independent half of the Go conformance drivers:
+// the JSON-lines loop of drivers/PROTOCOL.md, the driver-side alias map, the
+// deadline guard, open_many/close_many and the generic (gRPC, context, URL)
+// error classification. Each driver's main.go supplies an SDK value: how to
+// connect with the SDK, and how to recognise the SDK's own error values.
+package driver
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"runtime"
+	"runtime/debug"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"time"
+)
+
+// ProtocolVersion is the drivers/PROTOCOL.md version this package speaks.
+const ProtocolVersion = 1
+
+// Client is one SDK client object, as the driver keeps it under an alias.
+type Client interface {
+	// ServerVersion makes a real server round trip through the client.
+	ServerVersion(ctx context.Context) (string, error)
+	// Close is the SDK's Close (it may be called twice: that is a scenario).
+	Close(ctx context.Context) error
+}
+
+// SDK describes one Go SDK to the protocol loop.
+type SDK struct {
+	Driver       string   // the registry name, e.g. "go"
+	Name         string   // the SDK's module path
+	Version      string   // the SDK version built in (see SDKVersionFromBuild)
+	Capabilities []string // PROTOCOL.md section 7; only what Connect implements
+	// Connect opens one client with the SDK. It must pass to the SDK only the
+	// arguments present in a, and must honour ctx (which carries the timeout).
+	// info is merged into the connect result (e.g. which SDK function was used).
+	Connect func(ctx context.Context, a *ConnectArgs) (c Client, info map[string]any, err error)
+	// Classify recognises the SDK's own error values; it returns ok=false to
+	// leave err to the generic rules (gRPC status, context, URL parsing).
+	// code is the SDK's error code, or nil.
+	Classify func(err error) (category string, code any, ok bool)
+}
+
+// SDKVersionFromBuild returns the version of module path that was linked into
+// this binary (a local checkout shows as "(devel)"), or "" if unknown.
+func SDKVersionFromBuild(path string) string {
+	info, ok := debug.ReadBuildInfo()
+	if !ok {
+		return ""
+	}
+	for _, m := range info.Deps {
+		if m.Path == path {
+			if m.Replace != nil && m.Replace.Version != "" {
+				return m.Replace.Version
+			}
+			return m.Version
+		}
+	}
+	return ""
+}
+
+type request struct {
+	ID         json.RawMessage            `json:"id"`
+	Op         string                     `json:"op"`
+	Args       map[string]json.RawMessage `json:"args"`
+	DeadlineMS *float64                   `json:"deadline_ms"`
+}
+
+type response struct {
+	ID        json.RawMessage `json:"id"`
+	OK        bool            `json:"ok"`
+	Result    any             `json:"result,omitempty"`
+	ElapsedMS float64         `json:"elapsed_ms"`
+	Warnings  []string        `json:"warnings"`
+	Error     *ErrorInfo      `json:"error,omitempty"`
+}
+
+// opResult is what an op handler hands back to the loop.
+type opResult struct {
+	result  map[string]any
+	err     *ErrorInfo
+	elapsed time.Duration // the SDK calls alone
+}
+
+const defaultDeadline = 30 * time.Second
+
+// Run serves the protocol on stdin/stdout until stdin closes. It never returns
+// normally: it exits the process.
+func Run(sdk SDK) {
+	out := protocolStdout()
+	d := newDriverState(sdk)
+	in := bufio.NewReader(os.Stdin)
+	enc := json.NewEncoder(out)
+	enc.SetEscapeHTML(false)
+	for {
+		line, err := in.ReadBytes('\n')
+		if len(line) > 0 && !isBlank(line) {
+			resp := d.serve(line)
+			if werr := enc.Encode(resp); werr != nil {
+				fmt.Fprintf(os.Stderr, "driver: cannot write a response: %v\n", werr)
+				os.Exit(3)
+			}
+		}
+		if err != nil {
+			if err != io.EOF {
+				fmt.Fprintf(os.Stderr, "driver: reading stdin: %v\n", err)
+			}
+			d.closeAll(context.Background())
+			os.Exit(0)
+		}
+	}
+}
+
+// protocolStdout keeps the real stdout for protocol lines only and points
+// file descriptor 1 at stderr, so nothing the SDK (or a library under it)
+// prints can corrupt the protocol stream.
+func protocolStdout() io.Writer {
+	fd, err := syscall.Dup(1)
+	if err != nil {
+		return os.Stdout
+	}
+	if err := syscall.Dup3(2, 1, 0); err != nil {
+		syscall.Close(fd)
+		return os.Stdout
+	}
+	f := os.NewFile(uintptr(fd), "protocol-stdout")
+	os.Stdout = os.Stderr
+	return f
+}
+
+func isBlank(b []byte) bool {
+	for _, c := range b {
+		if c != ' ' && c != '\t' && c != '\r' && c != '\n' {
+			return false
+		}
+	}
+	return true
+}
+
+// serve answers one request line. The op runs in its own goroutine with a
+// context ending shortly before deadline_ms; if the SDK ignores that context,
+// the request is answered with a driver timeout a little after deadline_ms
+// (the harness kills a driver at deadline_ms + 5 s) and whatever the op
+// produces later is discarded (clients it opened are closed).
+func (d *driverState) serve(line []byte) response {
+	var req request
+	if err := json.Unmarshal(line, &req); err != nil {
+		return response{ID: json.RawMessage("null"), Warnings: []string{}, Error: driverError("param_error", "BadRequest",
+			fmt.Sprintf("request is not a JSON object with id/op/args: %v", err))}
+	}
+	if len(req.ID) == 0 {
+		req.ID = json.RawMessage("null")
+	}
+	deadline := defaultDeadline
+	if req.DeadlineMS != nil && *req.DeadlineMS > 0 {
+		deadline = time.Duration(*req.DeadlineMS * float64(time.Millisecond))
+	}
+	margin := deadline / 10
+	if margin > 500*time.Millisecond {
+		margin = 500 * time.Millisecond
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), deadline-margin)
+	defer cancel()
+
+	call := &opCall{ctx: ctx, args: Args(req.Args)}
+	done := make(chan opResult, 1)
+	go func() { done <- d.dispatch(call, req.Op) }()
+
+	var res opResult
+	select {
+	case res = <-done:
+	case <-time.After(deadline + 2*time.Second):
+		call.abandoned.Store(true)
+		res = opResult{err: driverError("timeout", "DriverDeadline", fmt.Sprintf(
+			"op %q did not return within deadline_ms=%d (+2 s): the SDK call ignored its context; the driver answered without it", req.Op, deadline.Milliseconds()))}
+		res.elapsed = deadline + 2*time.Second
+	}
+	resp := response{ID: req.ID, OK: res.err == nil, ElapsedMS: ms(res.elapsed), Warnings: []string{}, Error: res.err}
+	if res.err == nil {
+		if res.result == nil {
+			res.result = map[string]any{}
+		}
+		resp.Result = res.result
+	}
+	return resp
+}
+
+// opCall is one running request.
+type opCall struct {
+	ctx       context.Context
+	args      Args
+	abandoned atomic.Bool // the loop answered without waiting for this op
+}
+
+func ms(d time.Duration) float64 {
+	return float64(d.Microseconds()) / 1000.0
+}
+
+func (d *driverState) hello(c *opCall) opResult {
+	if p, ok := c.args.Int("protocol"); ok && p != ProtocolVersion {
+		fmt.Fprintf(os.Stderr, "driver: harness speaks protocol %d, this driver speaks %d\n", p, ProtocolVersion)
+	}
+	return opResult{result: map[string]any{
+		"protocol":     ProtocolVersion,
+		"driver":       d.sdk.Driver,
+		"language":     "go",
+		"runtime":      runtime.Version() + " " + runtime.GOOS + "/" + runtime.GOARCH,
+		"sdk":          map[string]any{"name": d.sdk.Name, "version": d.sdk.Version},
+		"capabilities": d.sdk.Capabilities,
+	}}
+}
+
+// guard serialises state changes between the loop and abandoned ops.
+type guard struct{ sync.Mutex }

@@ -1,0 +1,159 @@
+package milvusconf;
+
+import io.milvus.client.MilvusServiceClient;
+import io.milvus.exception.ClientNotConnectedException;
+import io.milvus.exception.MilvusException;
+import io.milvus.exception.ParamException;
+import io.milvus.grpc.GetVersionResponse;
+import io.milvus.param.ConnectParam;
+import io.milvus.param.R;
+
+import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The doc's Java tab: {@code new MilvusServiceClient(ConnectParam.newBuilder()
+ * .withHost(h).withPort(p).build())}, {@code close()}, {@code getVersion()}.
+ * The constructor connects (it calls the Connect RPC), so connect errors surface
+ * there; getVersion() returns an R whose status is checked as well.
+ */
+public final class V1Flavour extends Flavour {
+    @Override
+    String driverName() {
+        return "java";
+    }
+
+    @Override
+    String clientClass() {
+        return "io.milvus.client.MilvusServiceClient";
+    }
+
+    @Override
+    List<String> capabilities() {
+        return Arrays.asList("connect.host_port", "connect.uri", "connect.user_password", "connect.timeout",
+                "connect.defaults", "disconnect", "server_version", "open_many");
+    }
+
+    @Override
+    Class<?> sdkAnchor() {
+        return MilvusServiceClient.class;
+    }
+
+    @Override
+    Opened open(ConnectArgs a, Driver.Call call) throws Exception {
+        a.warnUnsupported(call, "handler", "pool");
+        ConnectParam.Builder b = ConnectParam.newBuilder();
+        if (a.has("host")) {
+            b.withHost(a.string("host"));
+        }
+        if (a.has("port")) {
+            b.withPort(a.port("port"));
+        }
+        if (a.has("address")) {
+            // ConnectParam has no address parameter: the doc's Java form is host + port.
+            String addr = a.string("address");
+            int i = addr.lastIndexOf(':');
+            a.warn(call, "driver: ConnectParam has no address parameter; split '" + addr + "' into withHost/withPort");
+            if (i < 0) {
+                b.withHost(addr);
+            } else {
+                b.withHost(addr.substring(0, i));
+                b.withPort(Integer.parseInt(addr.substring(i + 1)));
+            }
+        }
+        if (a.has("uri")) {
+            b.withUri(a.string("uri"));
+        }
+        if (a.has("user") || a.has("password")) {
+            // The SDK's only user/password form takes both; an absent one is Java's null.
+            b.withAuthorization(a.has("user") ? a.string("user") : null,
+                    a.has("password") ? a.string("password") : null);
+        }
+        if (a.has("token")) {
+            b.withToken(a.string("token"));
+        }
+        if (a.has("db_name")) {
+            b.withDatabaseName(a.string("db_name"));
+        }
+        if (a.has("secure")) {
+            b.withSecure(a.bool("secure"));
+        }
+        if (a.has("timeout")) {
+            b.withConnectTimeout(a.timeoutMs(), TimeUnit.MILLISECONDS);
+        }
+        ConnectParam p;
+        MilvusServiceClient client;
+        if (call != null) {
+            p = call.sdk(b::build);
+            client = call.sdk(() -> new MilvusServiceClient(p));
+        } else {
+            p = b.build();
+            client = new MilvusServiceClient(p);
+        }
+        return new Opened(client, p.getHost() + ":" + p.getPort());
+    }
+
+    @Override
+    String serverVersion(Object client) throws Exception {
+        R<GetVersionResponse> r = ((MilvusServiceClient) client).getVersion();
+        if (r.getStatus() == null || r.getStatus() != R.Status.Success.getCode()) {
+            throw new RFailed(r);
+        }
+        return r.getData().getVersion();
+    }
+
+    @Override
+    void close(Object client) throws Exception {
+        ((MilvusServiceClient) client).close();
+    }
+
+    /** A failed R: its status is the code, its exception the raw type and message. */
+    static final class RFailed extends Exception {
+        final R<?> r;
+
+        RFailed(R<?> r) {
+            super(r.getException() == null ? "R status " + r.getStatus() : r.getException().getMessage(), r.getException());
+            this.r = r;
+        }
+    }
+
+    @Override
+    ErrorInfo classifySpecific(Throwable t) {
+        if (t instanceof RFailed) {
+            R<?> r = ((RFailed) t).r;
+            Exception e = r.getException();
+            ErrorInfo base = e == null
+                    ? new ErrorInfo("unknown", "R", r.getStatus(), "R status " + r.getStatus())
+                    : classifyInner(e);
+            if (base == null) {
+                base = classifyShared(e);
+            }
+            ErrorInfo info = new ErrorInfo(base.category, base.type, r.getStatus(), base.message);
+            info.grpcStatus = e == null ? null : grpcStatus(e);
+            return info;
+        }
+        return classifyInner(t);
+    }
+
+    private ErrorInfo classifyInner(Throwable t) {
+        String type = t.getClass().getSimpleName();
+        String msg = String.valueOf(t.getMessage());
+        if (t instanceof ParamException) {
+            return new ErrorInfo("param_error", type, ((ParamException) t).getStatus(), msg);
+        }
+        if (t instanceof ClientNotConnectedException) {
+            return new ErrorInfo("not_connected", type, ((ClientNotConnectedException) t).getStatus(), msg);
+        }
+        if (t instanceof MilvusException) {
+            // ServerException (the server answered an error status) and retry timeouts.
+            Integer code = ((MilvusException) t).getStatus();
+            String cat = categoryFromText(grpcStatus(t), msg);
+            if (cat.equals("unknown") && type.equals("ServerException")) {
+                cat = "internal";
+            }
+            return new ErrorInfo(cat, type, code, msg);
+        }
+        return null;
+    }
+}

@@ -1,0 +1,239 @@
+"""Build the Node.js driver for @zilliz/milvus2-sdk-node (drivers/PROTOCOL.md section 3).
+
+    python build.py resolve <sdk-request>
+        prints {"version": "<exact>"} as the last stdout line; exits 1 with a
+        one-line reason on stderr when no published version matches.
+    python build.py build <sdk-request> <build_dir>
+        npm-installs the SDK into build_dir (its own package.json and
+        node_modules, never the harness's environment) and writes
+        build_dir/build.json last.
+
+<sdk-request> is an exact version ("2.6.17"), an npm range or tag ("2.5",
+">=2.4 <2.6", "^2.4", "latest"), a PEP 440-style range (">=2.4,<2.6": commas
+become spaces), or the path of a local checkout of milvus-sdk-node. A checkout
+is built in place when needed (npm install + npm run build, skipped when dist/
+is newer than the sources) and installed into build_dir as a link.
+
+The driver program itself (driver.js) runs from the driver folder and loads
+the SDK from build_dir, so editing driver.js never leaves a stale copy in the
+cache.
+"""
+
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import time
+
+PACKAGE = "@zilliz/milvus2-sdk-node"
+HERE = os.path.dirname(os.path.abspath(__file__))
+
+
+def fail(message: str) -> None:
+    sys.stderr.write(message.replace("\n", " ").strip() + "\n")
+    sys.exit(1)
+
+
+def npm() -> str:
+    path = shutil.which("npm")
+    if not path:
+        fail("npm is not on PATH: the node driver needs Node.js (>= 18) and npm")
+    return path
+
+
+def run(cmd, cwd=None, timeout=900, quiet=False):
+    """Run a command; its output goes to stderr (stdout is reserved for the JSON answer)."""
+    proc = subprocess.run(
+        cmd, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, timeout=timeout
+    )
+    if proc.stdout and not quiet:
+        sys.stderr.write(proc.stdout)
+    return proc
+
+
+def version_key(v: str):
+    """Sort key for semver strings: release parts numerically, a pre-release below its release."""
+    main, _, pre = v.partition("-")
+    nums = []
+    for part in main.split("."):
+        nums.append(int(part) if part.isdigit() else -1)
+    while len(nums) < 3:
+        nums.append(0)
+    return (nums, 0 if pre else 1, pre)
+
+
+def is_checkout(request: str) -> bool:
+    return os.path.isdir(request)
+
+
+def checkout_info(path: str) -> dict:
+    pkg_file = os.path.join(path, "package.json")
+    if not os.path.isfile(pkg_file):
+        fail(f"{path} is a directory without package.json: not a milvus-sdk-node checkout")
+    with open(pkg_file, encoding="utf-8") as f:
+        pkg = json.load(f)
+    if pkg.get("name") != PACKAGE:
+        fail(f"{pkg_file} names package {pkg.get('name')!r}, expected {PACKAGE!r}")
+    return pkg
+
+
+def npm_request(request: str) -> str:
+    req = request.strip()
+    if req.startswith("=="):
+        req = req[2:]
+    req = re.sub(r"\s*,\s*", " ", req)  # PEP 440 "a,b" -> npm "a b"
+    return req
+
+
+def resolve(request: str) -> str:
+    if is_checkout(request):
+        return checkout_info(os.path.abspath(request)).get("version") or "0.0.0-local"
+    req = npm_request(request)
+    if not req:
+        fail("empty SDK version request")
+    proc = subprocess.run(
+        [npm(), "view", f"{PACKAGE}@{req}", "version", "--json"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, timeout=120,
+    )
+    out = proc.stdout.strip()
+    data = None
+    if out:
+        try:
+            data = json.loads(out)
+        except ValueError:
+            data = None
+    if proc.returncode != 0 or not data or (isinstance(data, dict) and "error" in data):
+        reason = ""
+        if isinstance(data, dict) and isinstance(data.get("error"), dict):
+            reason = data["error"].get("summary") or ""
+        if not reason:
+            lines = [l for l in proc.stderr.splitlines() if l.strip()]
+            reason = lines[0] if lines else "no such version"
+        fail(f"{PACKAGE}@{request}: no published version matches ({reason})")
+    versions = data if isinstance(data, list) else [data]
+    versions = [v for v in versions if isinstance(v, str)]
+    if not versions:
+        fail(f"{PACKAGE}@{request}: no published version matches")
+    return max(versions, key=version_key)
+
+
+def newest_mtime(root: str, skip=("node_modules", ".git", "dist", "test", "docs")) -> float:
+    newest = 0.0
+    for dirpath, dirnames, filenames in os.walk(root):
+        dirnames[:] = [d for d in dirnames if d not in skip]
+        for name in filenames:
+            try:
+                newest = max(newest, os.path.getmtime(os.path.join(dirpath, name)))
+            except OSError:
+                pass
+    return newest
+
+
+def build_checkout(src: str) -> str:
+    """Build a local checkout in place (incrementally) and return its version."""
+    pkg = checkout_info(src)
+    scripts = pkg.get("scripts") or {}
+    dist = os.path.join(src, "dist")
+    main = pkg.get("main") or "dist/milvus"
+    has_main = os.path.exists(os.path.join(src, main)) or os.path.exists(os.path.join(src, main + ".js")) \
+        or os.path.exists(os.path.join(src, main, "index.js"))
+    node_modules = os.path.join(src, "node_modules")
+    stamp = os.path.join(node_modules, ".package-lock.json")
+    need_deps = not os.path.isdir(node_modules) or (
+        os.path.exists(stamp) and os.path.getmtime(os.path.join(src, "package.json")) > os.path.getmtime(stamp)
+    )
+    if need_deps:
+        sys.stderr.write(f"[build] npm install in {src}\n")
+        proc = run([npm(), "install", "--no-audit", "--no-fund"], cwd=src)
+        if proc.returncode != 0:
+            fail(f"npm install failed in checkout {src} (exit {proc.returncode})")
+    if "build" in scripts:
+        stale = not has_main or not os.path.isdir(dist) or newest_mtime(src) > newest_mtime(dist, skip=())
+        if stale:
+            sys.stderr.write(f"[build] npm run build in {src}\n")
+            proc = run([npm(), "run", "build"], cwd=src)
+            if proc.returncode != 0:
+                fail(f"`npm run build` failed in checkout {src} (exit {proc.returncode}); "
+                     "see the output above (is the proto submodule checked out?)")
+    elif not has_main:
+        fail(f"checkout {src} has no {main} and no build script")
+    return pkg.get("version") or "0.0.0-local"
+
+
+def write_json(path: str, data: dict) -> None:
+    tmp = path + ".tmp"
+    with open(tmp, "w", encoding="utf-8") as f:
+        json.dump(data, f)
+        f.write("\n")
+    os.replace(tmp, path)
+
+
+def build(request: str, build_dir: str) -> None:
+    build_dir = os.path.abspath(build_dir)
+    os.makedirs(build_dir, exist_ok=True)
+    build_json = os.path.join(build_dir, "build.json")
+    if os.path.exists(build_json):
+        os.remove(build_json)  # written again last: a half-done build never looks complete
+    pkg_json = os.path.join(build_dir, "package.json")
+    if not os.path.exists(pkg_json):
+        write_json(pkg_json, {"name": "milvus-conformance-node-driver-build", "private": True,
+                              "version": "0.0.0", "description": "SDK install for drivers/node"})
+    t0 = time.time()
+    if is_checkout(request):
+        src = os.path.abspath(request)
+        version = build_checkout(src)
+        spec = src
+        source = "checkout"
+    else:
+        version = resolve(request)
+        spec = f"{PACKAGE}@{version}"
+        source = "npm"
+    sys.stderr.write(f"[build] npm install {spec} into {build_dir}\n")
+    proc = run([npm(), "install", "--no-audit", "--no-fund", "--no-update-notifier", spec], cwd=build_dir)
+    if proc.returncode != 0:
+        fail(f"npm install {spec} failed (exit {proc.returncode}); see the output above")
+    # Check that it loads under this Node, with stdout kept clean.
+    probe = ("const m=require(" + json.dumps(PACKAGE) + ");"
+             "if(typeof m.MilvusClient!=='function'){process.exit(3)}")
+    proc = subprocess.run(["node", "-e", probe], cwd=build_dir, stdout=subprocess.PIPE,
+                          stderr=subprocess.PIPE, text=True, timeout=120)
+    if proc.returncode != 0:
+        tail = (proc.stderr.strip().splitlines() or ["MilvusClient not exported"])[-1]
+        fail(f"{spec} installed but does not load under node {node_version()}: {tail}")
+    installed = os.path.join(build_dir, "node_modules", *PACKAGE.split("/"), "package.json")
+    try:
+        with open(installed, encoding="utf-8") as f:
+            version = json.load(f).get("version") or version
+    except OSError:
+        pass
+    info = {"sdk_version": version, "source": source, "node": node_version(),
+            "build_seconds": round(time.time() - t0, 1)}
+    if source == "checkout":
+        info["checkout"] = spec
+    write_json(build_json, info)
+    print(json.dumps(info))
+
+
+def node_version() -> str:
+    try:
+        return subprocess.run(["node", "--version"], stdout=subprocess.PIPE, text=True, timeout=30).stdout.strip()
+    except Exception:  # noqa: BLE001
+        return "?"
+
+
+def main(argv) -> None:
+    if len(argv) >= 2 and argv[0] == "resolve":
+        print(json.dumps({"version": resolve(argv[1])}))
+    elif len(argv) >= 3 and argv[0] == "build":
+        build(argv[1], argv[2])
+    else:
+        fail("usage: build.py resolve <sdk> | build.py build <sdk> <build_dir>")
+
+
+if __name__ == "__main__":
+    try:
+        main(sys.argv[1:])
+    except subprocess.TimeoutExpired as e:
+        fail(f"timed out: {' '.join(map(str, e.cmd))}")

@@ -1,0 +1,101 @@
+"""Build the Python driver for one pymilvus version (drivers/PROTOCOL.md, section 3).
+
+    python build.py resolve <request>              -> {"version": "..."} on stdout
+    python build.py build <request> <build_dir>    -> venv with pymilvus, build.json
+
+<request> is an exact version, a PEP 440 range (">=2.4,<2.6"), "latest", or the
+path of a local pymilvus checkout. Runs with the harness's interpreter."""
+
+import json
+import re
+import subprocess
+import sys
+import venv
+from pathlib import Path
+
+from packaging.specifiers import InvalidSpecifier, SpecifierSet
+from packaging.version import InvalidVersion, Version
+
+PACKAGE = "pymilvus"
+
+
+def fail(message: str) -> "None":
+    print(message, file=sys.stderr)
+    sys.exit(2)
+
+
+def published_versions() -> "list[Version]":
+    proc = subprocess.run(
+        [sys.executable, "-m", "pip", "index", "versions", PACKAGE, "--disable-pip-version-check"],
+        capture_output=True, text=True, timeout=120,
+    )
+    match = re.search(r"Available versions: (.*)", proc.stdout)
+    if proc.returncode != 0 or not match:
+        fail(f"cannot list {PACKAGE} versions on PyPI: {proc.stderr.strip()[-300:]}")
+    versions = []
+    for text in match.group(1).split(","):
+        try:
+            versions.append(Version(text.strip()))
+        except InvalidVersion:
+            pass
+    return versions
+
+
+def resolve(request: str) -> str:
+    if Path(request).is_dir():
+        return "checkout:" + str(Path(request).resolve())
+    versions = published_versions()
+    if request == "latest":
+        return str(max(v for v in versions if not v.is_prerelease))
+    try:
+        exact = Version(request)
+    except InvalidVersion:
+        exact = None
+    if exact is not None:
+        if exact not in versions:
+            near = ", ".join(str(v) for v in sorted(versions)[-8:])
+            fail(f"{PACKAGE} {request} does not exist on PyPI (newest: {near})")
+        return str(exact)
+    try:
+        spec = SpecifierSet(request)
+    except InvalidSpecifier:
+        fail(f"'{request}' is neither a {PACKAGE} version, a version range, nor an existing folder")
+    matching = [v for v in versions if v in spec and not v.is_prerelease]
+    if not matching:
+        fail(f"no {PACKAGE} release on PyPI matches '{request}'")
+    return str(max(matching))
+
+
+def build(request: str, build_dir: Path) -> None:
+    version = resolve(request)
+    checkout = version.startswith("checkout:")
+    venv.EnvBuilder(with_pip=True, clear=True).create(build_dir / "venv")
+    python = build_dir / "venv" / "bin" / "python"
+    target = version[len("checkout:"):] if checkout else f"{PACKAGE}=={version}"
+    proc = subprocess.run(
+        [str(python), "-m", "pip", "install", "-q", "--disable-pip-version-check", target],
+        capture_output=True, text=True, timeout=900,
+    )
+    if proc.returncode != 0:
+        fail(f"pip install {target} failed: {proc.stderr.strip()[-600:]}")
+    if checkout:  # the version the checkout calls itself
+        version = subprocess.run(
+            [str(python), "-c", "import importlib.metadata as m; print(m.version('pymilvus'))"],
+            capture_output=True, text=True, check=True,
+        ).stdout.strip()
+    (build_dir / "build.json").write_text(
+        json.dumps({"sdk_version": version, "source": target if checkout else "pypi"})
+    )
+
+
+def main() -> None:
+    if len(sys.argv) == 3 and sys.argv[1] == "resolve":
+        print(json.dumps({"version": resolve(sys.argv[2])}))
+    elif len(sys.argv) == 4 and sys.argv[1] == "build":
+        build(sys.argv[2], Path(sys.argv[3]))
+    else:
+        fail(__doc__)
+
+
+if __name__ == "__main__":
+    main()

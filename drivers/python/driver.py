@@ -1,0 +1,212 @@
+"""Python driver: scenario operations through pymilvus's documented
+`connections` API (drivers/PROTOCOL.md). Runs inside the pymilvus build's own
+virtualenv, so it may use nothing but the standard library and pymilvus."""
+
+import json
+import logging
+import platform
+import sys
+import time
+import warnings
+from concurrent.futures import ThreadPoolExecutor
+
+# stdout carries the protocol; everything else the SDK prints goes to stderr.
+_protocol_out = sys.stdout
+sys.stdout = sys.stderr
+logging.basicConfig(stream=sys.stderr, level=logging.WARNING)
+
+import pymilvus  # noqa: E402
+from pymilvus import connections, utility  # noqa: E402
+
+PROTOCOL = 1
+CAPABILITIES = [
+    "connect.host_port", "connect.address", "connect.uri", "connect.user_password",
+    "connect.timeout", "connect.handler", "connect.pool", "connect.defaults",
+    "alias_registry", "disconnect", "server_version", "open_many",
+]
+CONNECT_ARGS = ("host", "port", "address", "uri", "user", "password", "token",
+                "db_name", "secure", "timeout", "handler", "pool")
+
+
+class UnsupportedOp(Exception):
+    pass
+
+
+# -- error normalisation ------------------------------------------------------
+
+def categorize(exc: BaseException) -> str:
+    name = type(exc).__name__
+    text = str(exc).lower()
+    code = getattr(exc, "code", None)
+    if isinstance(exc, NotImplementedError):
+        return "not_implemented"
+    if name == "ConnectionNotExistException" or "should create connect" in text:
+        return "not_connected"
+    if "not the same as passed in" in text:
+        return "alias_conflict"
+    if "auth" in text or "unauthenticated" in text or "password" in text or code in (1800, 1801):
+        return "auth_failed"
+    if "ssl" in text or "certificate" in text or "tls" in text or "handshake" in text:
+        return "tls_error"
+    if name in ("ParamError", "ConnectionConfigException", "TypeError", "ValueError", "DataTypeNotSupportException"):
+        return "param_error"
+    if "deadline" in text or "timed out" in text:
+        return "timeout"
+    if name in ("MilvusUnavailableException", "ConnectError") or "fail connecting" in text or "unavailable" in text:
+        return "unavailable"
+    if name == "MilvusException":
+        return "internal"
+    return "unknown"
+
+
+def error_of(exc: BaseException) -> dict:
+    code = getattr(exc, "code", None)
+    if callable(code):  # grpc.RpcError.code() returns a StatusCode
+        code = str(code())
+    if code is not None and not isinstance(code, (int, str)):
+        code = str(code)
+    message = getattr(exc, "message", None) or str(exc)
+    return {"category": categorize(exc), "type": type(exc).__name__, "code": code, "message": str(message)}
+
+
+# -- operations ---------------------------------------------------------------
+
+def op_hello(args):
+    return {
+        "protocol": PROTOCOL, "driver": "python", "language": "python",
+        "runtime": f"CPython {platform.python_version()}",
+        "sdk": {"name": "pymilvus", "version": pymilvus.__version__},
+        "capabilities": CAPABILITIES,
+    }
+
+
+def op_reset(args):
+    closed = 0
+    for alias, handler in list(connections.list_connections()):
+        if handler is not None:
+            closed += 1
+        connections.disconnect(alias)
+        connections.remove_connection(alias)
+    return {"closed": closed}
+
+
+def op_connect(args):
+    kwargs = {k: args[k] for k in CONNECT_ARGS if k in args}
+    if "alias" in args:
+        connections.connect(args["alias"], **kwargs)
+    else:
+        connections.connect(**kwargs)
+    return {"address": connections.get_connection_addr(args.get("alias", "default"))}
+
+
+def op_disconnect(args):
+    connections.disconnect(args["alias"]) if "alias" in args else connections.disconnect()
+    return {}
+
+
+def op_list_connections(args):
+    listed = connections.list_connections()
+    return {"aliases": [alias for alias, _ in listed],
+            "connected": [alias for alias, handler in listed if handler is not None]}
+
+
+def op_has_connection(args):
+    return {"exists": bool(connections.has_connection(args.get("alias", "default")))}
+
+
+def op_connection_address(args):
+    return dict(connections.get_connection_addr(args.get("alias", "default")))
+
+
+def op_server_version(args):
+    return {"version": str(utility.get_server_version(using=args.get("alias", "default")))}
+
+
+_many = []
+
+
+def op_open_many(args):
+    count, concurrency = int(args["count"]), int(args.get("concurrency", 16))
+    base = len(_many)
+    kwargs = {k: args[k] for k in ("host", "port", "user", "password", "timeout") if k in args}
+    failures = []
+
+    def one(i):
+        alias = f"many-{base + i}"
+        try:
+            connections.connect(alias, **kwargs)
+            _many.append(alias)
+            utility.get_server_version(using=alias)
+            return 1
+        except Exception as exc:  # each failure is data, not a crash
+            failures.append((time.monotonic(), error_of(exc)))
+            return 0
+
+    with ThreadPoolExecutor(max_workers=concurrency) as pool:
+        verified = sum(pool.map(one, range(count)))
+    failures.sort(key=lambda f: f[0])
+    return {"requested": count, "opened": len(_many) - base, "verified": verified,
+            "failed": count - verified, "first_error": failures[0][1] if failures else None}
+
+
+def op_close_many(args):
+    closed = 0
+    while _many:
+        alias = _many.pop()
+        connections.disconnect(alias)
+        connections.remove_connection(alias)
+        closed += 1
+    return {"closed": closed}
+
+
+OPS = {name[3:]: fn for name, fn in globals().items() if name.startswith("op_")}
+
+
+# -- the JSON-lines loop -------------------------------------------------------
+
+class _WarningLog(logging.Handler):
+    def __init__(self):
+        super().__init__(logging.WARNING)
+        self.messages = []
+
+    def emit(self, record):
+        self.messages.append(f"{record.name}: {record.getMessage()}")
+
+
+def handle(request: dict) -> dict:
+    op = OPS.get(request.get("op"))
+    response = {"id": request.get("id")}
+    log = _WarningLog()
+    logging.getLogger("pymilvus").addHandler(log)
+    started = time.perf_counter()
+    try:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            if op is None:
+                raise UnsupportedOp(f"unknown op {request.get('op')!r}")
+            response.update(ok=True, result=op(request.get("args") or {}))
+    except UnsupportedOp as exc:
+        caught = []
+        response.update(ok=False, error={"category": "unsupported_op", "type": "UnsupportedOp",
+                                         "code": None, "message": str(exc)})
+    except Exception as exc:
+        response.update(ok=False, error=error_of(exc))
+    finally:
+        logging.getLogger("pymilvus").removeHandler(log)
+    response["elapsed_ms"] = round((time.perf_counter() - started) * 1000, 3)
+    seen = [f"{w.category.__name__}: {w.message}" for w in caught] + log.messages
+    response["warnings"] = list(dict.fromkeys(seen))  # once each, in order
+    return response
+
+
+def main():
+    for line in sys.stdin:
+        if not line.strip():
+            continue
+        response = handle(json.loads(line))
+        _protocol_out.write(json.dumps(response, default=str) + "\n")
+        _protocol_out.flush()
+
+
+if __name__ == "__main__":
+    main()
