@@ -56,7 +56,7 @@ def run_scenario(scenario: Scenario, driver: DriverProcess, endpoint: Optional[E
             if not response.get("ok") and (response.get("error") or {}).get("category") == "unsupported_op":
                 raise DriverError(f"driver '{driver.manifest.name}' does not implement op '{step.op}' "
                                   f"but declares the capabilities this scenario needs: {response['error']}")
-            reason = check(expect, response, args)
+            reason, stop = check(expect, response, args)
             run.transcript.append({
                 "step": index, "line": step.line, "op": step.op, "args": args, "expect": expect,
                 "note": step.note, "response": response, "wall_ms": wall_ms,
@@ -64,6 +64,9 @@ def run_scenario(scenario: Scenario, driver: DriverProcess, endpoint: Optional[E
             })
             if reason:
                 run.failure = f"step {index} ({step.op}, {scenario.path}:{step.line}): {reason}"
+                break
+            if stop:  # an accepted outcome that makes the remaining steps moot
+                run.transcript[-1]["note"] = (step.note + " " if step.note else "") + "(scenario ends here)"
                 break
     finally:
         values.close()

@@ -70,11 +70,23 @@ def resolve(manifest: Manifest, request: str) -> str:
                                where=setting)
 
 
-def _cache_key(version: str) -> str:
+SKIPPED_IN_SOURCE_HASH = {"node_modules", "__pycache__", "target", ".gradle"}
+
+
+def source_hash(driver_dir: Path) -> str:
+    """A hash of the driver's own files: a changed driver is rebuilt, not run stale."""
+    digest = hashlib.sha1()
+    for path in sorted(driver_dir.rglob("*")):
+        if path.is_file() and not SKIPPED_IN_SOURCE_HASH.intersection(path.relative_to(driver_dir).parts):
+            digest.update(str(path.relative_to(driver_dir)).encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()[:10]
+
+
+def _cache_key(version: str, driver_dir: Path) -> str:
     if version.startswith("checkout:"):
         path = version[len("checkout:"):]
         return "checkout-" + Path(path).name + "-" + hashlib.sha1(path.encode()).hexdigest()[:10]
-    return re.sub(r"[^A-Za-z0-9._+-]", "_", version)
+    return re.sub(r"[^A-Za-z0-9._+-]", "_", version) + "-" + source_hash(driver_dir)
 
 
 def prepare(manifest: Manifest, request: str = "", run_id: str = "") -> Build:
@@ -84,7 +96,7 @@ def prepare(manifest: Manifest, request: str = "", run_id: str = "") -> Build:
         raise DriverUnavailable(f"driver '{manifest.name}' needs {', '.join(missing)}, not found on PATH")
     request = request or manifest.default_version
     version = resolve(manifest, request)
-    build_dir = cache_dir() / "drivers" / manifest.name / _cache_key(version)
+    build_dir = cache_dir() / "drivers" / manifest.name / _cache_key(version, manifest.driver_dir)
     build_dir.parent.mkdir(parents=True, exist_ok=True)
     stamp = build_dir / "build.json"
     with FileLock(str(build_dir) + ".lock"):

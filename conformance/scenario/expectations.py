@@ -43,12 +43,20 @@ def _describe_response(response: dict) -> str:
     return f"failed: {e.get('category')} ({e.get('type')}{code}: {e.get('message')})"
 
 
-def _check_outcome(expect: dict, response: dict) -> Optional[str]:
+def _check_outcome(expect: dict, response: dict) -> "tuple[Optional[str], dict]":
+    """(None, the alternative that matched) or (the reason, expect)."""
     if "one_of" in expect:
-        reasons = [_check_outcome(option, response) for option in expect["one_of"]]
-        if any(r is None for r in reasons):
-            return None
-        return "none of the accepted outcomes: " + "; ".join(reasons)
+        reasons = []
+        for option in expect["one_of"]:
+            reason, matched = _check_outcome(option, response)
+            if reason is None:
+                return None, matched
+            reasons.append(reason)
+        return "none of the accepted outcomes: " + "; ".join(reasons), expect
+    return _check_single(expect, response), expect
+
+
+def _check_single(expect: dict, response: dict) -> Optional[str]:
     if "error" in expect:
         wanted = expect["error"] if isinstance(expect["error"], list) else [expect["error"]]
         if response.get("ok"):
@@ -69,10 +77,15 @@ def _check_outcome(expect: dict, response: dict) -> Optional[str]:
     return None
 
 
-def check(expect: dict, response: dict, args: dict) -> Optional[str]:
-    reason = _check_outcome(expect, response)
+def check(expect: dict, response: dict, args: dict) -> "tuple[Optional[str], bool]":
+    """(None or the reason it does not match, whether the scenario ends here)."""
+    reason, matched = _check_outcome(expect, response)
     if reason:
-        return reason
+        return reason, False
+    return _check_time(expect, response, args), bool(matched.get("stop"))
+
+
+def _check_time(expect: dict, response: dict, args: dict) -> Optional[str]:
     within = expect.get("within")
     if within:
         elapsed = float(response.get("elapsed_ms", 0)) / 1000

@@ -120,15 +120,20 @@ def _build(data: dict, root, path: Path, shown: str) -> "list[Scenario]":
     return scenarios
 
 
-def load_tree(root: Path) -> "list[Scenario]":
-    """All scenario files under `root` (or the one file `root`), ids unique."""
+def scenario_files(root: Path) -> "list[Path]":
+    """The scenario files under `root` (or the one file `root`)."""
     files = [root] if root.is_file() else sorted(root.rglob("*.yaml"))
-    files = [f for f in files if f.name != STATEMENTS_FILE.name and "schema" not in f.parts]
+    files = [f for f in files if f.name != STATEMENTS_FILE.name and "schema" not in f.relative_to(root).parts[:-1]]
     if not files:
         raise ScenarioFormatError("no scenario files (*.yaml) found", where=str(root))
+    return files
+
+
+def load_tree(root: Path) -> "list[Scenario]":
+    """All scenarios under `root`, ids unique across files."""
     seen = {}
     scenarios = []
-    for path in files:
+    for path in scenario_files(root):
         for scenario in load_file(path):
             if scenario.id in seen:
                 raise ScenarioFormatError(

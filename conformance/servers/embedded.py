@@ -50,16 +50,17 @@ class EmbeddedServer:
     # -- configuration ----------------------------------------------------
     def _choose_ports(self) -> dict:
         ports = dict(zip(COMPONENT_PORT_KEYS + ("etcd_peer_port", "http_port"), free_ports(12)))
-        if self.profile.grpc_port is not None:
-            if not port_is_free(self.profile.grpc_port):
-                holder = describe_listener(self.profile.grpc_port)
+        # A profile on the documented ports needs exactly those ports.
+        for key, wanted in (("proxy_port", self.profile.grpc_port), ("http_port", self.profile.http_port)):
+            if wanted is None:
+                continue
+            if not port_is_free(wanted):
+                holder = describe_listener(wanted)
                 raise ServerUnavailable(
-                    f"profile '{self.profile.name}' needs port {self.profile.grpc_port}, which is "
-                    f"taken{' by ' + holder if holder else ''}; scenarios needing it are skipped"
+                    f"profile '{self.profile.name}' needs port {wanted}, which is taken"
+                    f"{' by ' + holder if holder else ''}; scenarios needing it are skipped"
                 )
-            ports["proxy_port"] = self.profile.grpc_port
-        if self.profile.http_port is not None and port_is_free(self.profile.http_port):
-            ports["http_port"] = self.profile.http_port
+            ports[key] = wanted
         return ports
 
     def _write_config(self, dist: distribution.Distribution, ports: dict) -> Path:

@@ -90,6 +90,8 @@ def npm_request(request: str) -> str:
 def resolve(request: str) -> str:
     if is_checkout(request):
         return checkout_info(os.path.abspath(request)).get("version") or "0.0.0-local"
+    if request.startswith((".", "/", "~")) or os.sep in request:
+        fail(f"{request}: no such directory (a local checkout of milvus-sdk-node) and not a version")
     req = npm_request(request)
     if not req:
         fail("empty SDK version request")
@@ -131,8 +133,11 @@ def newest_mtime(root: str, skip=("node_modules", ".git", "dist", "test", "docs"
     return newest
 
 
-def build_checkout(src: str) -> str:
-    """Build a local checkout in place (incrementally) and return its version."""
+def build_checkout(src: str, build_dir: str) -> str:
+    """Build a local checkout in place (incrementally) and return its version.
+
+    The build is skipped when build_dir/checkout-stamp.json records a successful
+    build of this checkout newer than every source file."""
     pkg = checkout_info(src)
     scripts = pkg.get("scripts") or {}
     dist = os.path.join(src, "dist")
@@ -140,9 +145,10 @@ def build_checkout(src: str) -> str:
     has_main = os.path.exists(os.path.join(src, main)) or os.path.exists(os.path.join(src, main + ".js")) \
         or os.path.exists(os.path.join(src, main, "index.js"))
     node_modules = os.path.join(src, "node_modules")
-    stamp = os.path.join(node_modules, ".package-lock.json")
+    lock_stamp = os.path.join(node_modules, ".package-lock.json")
     need_deps = not os.path.isdir(node_modules) or (
-        os.path.exists(stamp) and os.path.getmtime(os.path.join(src, "package.json")) > os.path.getmtime(stamp)
+        os.path.exists(lock_stamp)
+        and os.path.getmtime(os.path.join(src, "package.json")) > os.path.getmtime(lock_stamp)
     )
     if need_deps:
         sys.stderr.write(f"[build] npm install in {src}\n")
@@ -150,13 +156,26 @@ def build_checkout(src: str) -> str:
         if proc.returncode != 0:
             fail(f"npm install failed in checkout {src} (exit {proc.returncode})")
     if "build" in scripts:
-        stale = not has_main or not os.path.isdir(dist) or newest_mtime(src) > newest_mtime(dist, skip=())
+        stamp_file = os.path.join(build_dir, "checkout-stamp.json")
+        stamp = {}
+        try:
+            with open(stamp_file, encoding="utf-8") as f:
+                stamp = json.load(f)
+        except (OSError, ValueError):
+            pass
+        newest_src = newest_mtime(src)
+        stale = (not has_main or not os.path.isdir(dist) or stamp.get("src") != src
+                 or newest_src > float(stamp.get("built_at", 0)))
         if stale:
             sys.stderr.write(f"[build] npm run build in {src}\n")
+            started = time.time()
             proc = run([npm(), "run", "build"], cwd=src)
             if proc.returncode != 0:
+                if os.path.exists(stamp_file):
+                    os.remove(stamp_file)
                 fail(f"`npm run build` failed in checkout {src} (exit {proc.returncode}); "
                      "see the output above (is the proto submodule checked out?)")
+            write_json(stamp_file, {"src": src, "built_at": min(started, time.time())})
     elif not has_main:
         fail(f"checkout {src} has no {main} and no build script")
     return pkg.get("version") or "0.0.0-local"
@@ -172,6 +191,7 @@ def write_json(path: str, data: dict) -> None:
 
 def build(request: str, build_dir: str) -> None:
     build_dir = os.path.abspath(build_dir)
+    version = None if is_checkout(request) else resolve(request)  # fail before touching build_dir
     os.makedirs(build_dir, exist_ok=True)
     build_json = os.path.join(build_dir, "build.json")
     if os.path.exists(build_json):
@@ -183,11 +203,10 @@ def build(request: str, build_dir: str) -> None:
     t0 = time.time()
     if is_checkout(request):
         src = os.path.abspath(request)
-        version = build_checkout(src)
+        version = build_checkout(src, build_dir)
         spec = src
         source = "checkout"
     else:
-        version = resolve(request)
         spec = f"{PACKAGE}@{version}"
         source = "npm"
     sys.stderr.write(f"[build] npm install {spec} into {build_dir}\n")

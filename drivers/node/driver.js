@@ -122,11 +122,12 @@ function capabilities() {
     'connect.address',
     'connect.uri', // "http://host:port" is passed as the address; the SDK strips the scheme
     'connect.user_password',
+    'connect.secure', // secure -> the documented `ssl` option
     'disconnect',
     'server_version',
     'open_many',
   ];
-  if (OBJECT_CONFIG) caps.splice(4, 0, 'connect.timeout');
+  if (OBJECT_CONFIG) caps.splice(5, 0, 'connect.timeout');
   return caps;
 }
 
@@ -146,10 +147,11 @@ function sdkErrorReasons() {
 }
 
 class DriverError extends Error {
-  constructor(type, category, message) {
+  constructor(type, category, message, code = null) {
     super(message);
     this.driverType = type;
     this.category = category;
+    this.driverCode = code;
   }
 }
 
@@ -157,12 +159,20 @@ function isGrpcError(e) {
   return e && typeof e === 'object' && typeof e.code === 'number' && 'details' in e;
 }
 
+// Old SDKs (2.2.1) wrap gRPC errors as new Error(String(err)): "Error: 16 UNAUTHENTICATED: ...".
+function grpcCodeInMessage(msg) {
+  const m = /\b(\d{1,2}) ([A-Z_]{2,}):/.exec(msg || '');
+  if (m && GRPC_STATUS[Number(m[1])] === m[2]) return Number(m[1]);
+  return null;
+}
+
 function categorize(e, phase) {
   if (e instanceof DriverError) return e.category;
-  if (isGrpcError(e)) {
+  const wrapped = !isGrpcError(e) && e && e.message ? grpcCodeInMessage(String(e.message)) : null;
+  if (isGrpcError(e) || wrapped !== null) {
     const text = `${e.details || ''} ${e.message || ''}`;
     if (TLS_RE.test(text)) return 'tls_error';
-    switch (e.code) {
+    switch (wrapped !== null ? wrapped : e.code) {
       case 14: return 'unavailable';
       case 4: return 'timeout';
       case 16: return 'auth_failed';
@@ -187,7 +197,7 @@ function categorize(e, phase) {
 
 function errorObject(e, phase) {
   if (e instanceof DriverError) {
-    return { category: e.category, type: e.driverType, code: null, message: e.message };
+    return { category: e.category, type: e.driverType, code: e.driverCode, message: e.message };
   }
   let type = 'Error';
   if (e && typeof e === 'object') type = (e.constructor && e.constructor.name) || e.name || 'Object';
@@ -229,12 +239,24 @@ function has(args, k) {
   return Object.prototype.hasOwnProperty.call(args, k);
 }
 
+// The SDK takes one address string: host and port are joined as "<host>:<port>".
+// Strings and numbers are written as they are; any other value (a list, an object,
+// null, a boolean) is written as JSON, so the driver never quietly repairs a value of
+// the wrong type (JS would turn ["19530"] into "19530").
+function addressPart(v) {
+  if (typeof v === 'string' || typeof v === 'number') return String(v);
+  if (v === undefined) return 'undefined';
+  return JSON.stringify(v);
+}
+
 function buildAddress(args) {
   if (has(args, 'address')) return { present: true, value: args.address };
   if (has(args, 'uri')) return { present: true, value: args.uri };
-  if (has(args, 'host') && has(args, 'port')) return { present: true, value: `${args.host}:${args.port}` };
+  if (has(args, 'host') && has(args, 'port')) {
+    return { present: true, value: `${addressPart(args.host)}:${addressPart(args.port)}` };
+  }
   if (has(args, 'host')) return { present: true, value: args.host };
-  if (has(args, 'port')) return { present: true, value: `:${args.port}` };
+  if (has(args, 'port')) return { present: true, value: `:${addressPart(args.port)}` };
   return { present: false, value: undefined };
 }
 
@@ -279,7 +301,7 @@ function statusName(client) {
 async function checkVersion(client) {
   const res = await client.getVersion();
   const err = statusError(res && res.status);
-  if (err) throw Object.assign(new DriverError(err.type, err.category, err.message), { statusCode: err.code });
+  if (err) throw new DriverError(err.type, err.category, err.message, err.code);
   if (!res || typeof res.version !== 'string' || res.version === '') {
     throw new DriverError(
       'EmptyResponse',
@@ -373,7 +395,7 @@ const ops = {
     aliases.clear();
     many = [];
     t.start();
-    await Promise.all(all.map(c => guard(closeClient(c), 5000).catch(() => {})));
+    await Promise.all(all.map(c => guard(closeClient(c), 2000).catch(() => {})));
     t.stop();
     return { closed: all.length };
   },
@@ -386,6 +408,10 @@ const ops = {
       client = await openClient(args);
     } finally {
       t.stop();
+    }
+    if (t.cancelled) {
+      closeQuietly(client); // answered already (driver guard fired): do not register a late client
+      return {};
     }
     const prev = aliases.get(alias);
     aliases.set(alias, { client, closed: false });
@@ -579,6 +605,7 @@ async function handle(line) {
     const result = await guard(fn(args, t), deadline + 1000);
     answer = { id, ok: true, result: result || {} };
   } catch (e) {
+    t.cancelled = true;
     answer = { id, ok: false, error: errorObject(e, e && e.__phase) };
   }
   // Node emits 'warning' events on a later tick: let them arrive.

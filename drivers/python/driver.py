@@ -34,7 +34,30 @@ class UnsupportedOp(Exception):
 
 # -- error normalisation ------------------------------------------------------
 
+def causes(exc: BaseException) -> list:
+    """The exception and what it wraps (pymilvus re-raises gRPC errors as MilvusException)."""
+    chain = []
+    while exc is not None and all(exc is not seen for seen in chain) and len(chain) < 8:
+        chain.append(exc)
+        exc = exc.__cause__ or exc.__context__
+    return chain
+
+
+def grpc_status(exc: BaseException) -> str:
+    code = getattr(exc, "code", None)
+    return str(code()) if callable(code) else ""
+
+
 def categorize(exc: BaseException) -> str:
+    """The category of the SDK's exception, read through its causes."""
+    for cause in causes(exc)[1:]:
+        status = grpc_status(cause)
+        if status.endswith("UNAUTHENTICATED") or status.endswith("PERMISSION_DENIED"):
+            return "auth_failed"
+    return categorize_one(exc)
+
+
+def categorize_one(exc: BaseException) -> str:
     name = type(exc).__name__
     text = str(exc).lower()
     code = getattr(exc, "code", None)
@@ -66,7 +89,14 @@ def error_of(exc: BaseException) -> dict:
     if code is not None and not isinstance(code, (int, str)):
         code = str(code)
     message = getattr(exc, "message", None) or str(exc)
-    return {"category": categorize(exc), "type": type(exc).__name__, "code": code, "message": str(message)}
+    error = {"category": categorize(exc), "type": type(exc).__name__, "code": code, "message": str(message)}
+    wrapped = causes(exc)[1:]
+    if wrapped:  # the innermost cause, raw, for the report
+        inner = wrapped[-1]
+        error["cause"] = {"type": type(inner).__name__, "code": grpc_status(inner) or None,
+                          "message": str(getattr(inner, "details", lambda: inner)() if callable(
+                              getattr(inner, "details", None)) else inner)[:500]}
+    return error
 
 
 # -- operations ---------------------------------------------------------------

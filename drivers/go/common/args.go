@@ -215,7 +215,7 @@ func TimeoutArg(a Args) (time.Duration, *ErrorInfo) {
 
 func textArg(a Args, name string, notes *[]string) string {
 	text, wasString := a.Text(name)
-	if !wasString {
+	if _, isInt := a.Int(name); !wasString && !(name == "port" && isInt) {
 		*notes = append(*notes, fmt.Sprintf("%s %s (JSON %s) written as text into the address string", name, text, jsonKind(a[name])))
 	}
 	return text

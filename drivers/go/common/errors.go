@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"reflect"
 	"strings"
 
 	"google.golang.org/grpc/codes"
@@ -28,7 +29,9 @@ func driverError(category, typ, message string) *ErrorInfo {
 		Detail: map[string]any{"source": "driver"}}
 }
 
-// ClassifyError maps an SDK error to the protocol's error object.
+// classify maps an SDK error to the protocol's error object: the SDK's own
+// rules first, then what the Go SDKs share (gRPC status codes, Milvus error
+// codes, their common address checks, context and URL errors).
 func (d *driverState) classify(err error) *ErrorInfo {
 	info := &ErrorInfo{Type: fmt.Sprintf("%T", err), Message: err.Error(), Category: "unknown",
 		Detail: map[string]any{"chain": typeChain(err)}}
@@ -37,6 +40,11 @@ func (d *driverState) classify(err error) *ErrorInfo {
 		info.Code = int(st.Code())
 		info.Detail["grpc_code"] = st.Code().String()
 		info.Detail["grpc_message"] = st.Message()
+	}
+	mcode, hasMilvusCode := MilvusCode(err)
+	if hasMilvusCode && !hasStatus {
+		info.Code = int(mcode)
+		info.Detail["milvus_code"] = mcode
 	}
 	if d.sdk.Classify != nil {
 		if cat, code, ok := d.sdk.Classify(err); ok {
@@ -51,8 +59,7 @@ func (d *driverState) classify(err error) *ErrorInfo {
 	return info
 }
 
-// GenericCategory classifies by what every Go SDK built on gRPC shares:
-// gRPC status codes, context errors and URL parsing errors.
+// GenericCategory classifies by what the Go SDKs share.
 func GenericCategory(err error) string {
 	if st, ok := grpcStatus(err); ok {
 		msg := strings.ToLower(st.Message())
@@ -79,7 +86,17 @@ func GenericCategory(err error) string {
 			return "internal"
 		}
 	}
+	if code, ok := MilvusCode(err); ok {
+		return milvusCodeCategory(code, err.Error())
+	}
+	msg := err.Error()
 	switch {
+	case strings.Contains(msg, "empty remote host of milvus address"),
+		strings.Contains(msg, "milvus address parse fail"),
+		strings.HasPrefix(msg, "address is empty"):
+		// Both SDKs' Config.parse / connect reject the address with these
+		// plain (cockroachdb) errors.
+		return "param_error"
 	case errors.Is(err, context.DeadlineExceeded):
 		return "timeout"
 	case errors.Is(err, context.Canceled):
@@ -89,10 +106,64 @@ func GenericCategory(err error) string {
 	if errors.As(err, &uerr) {
 		return "param_error"
 	}
-	if isTLSMessage(strings.ToLower(err.Error())) {
+	if isTLSMessage(strings.ToLower(msg)) {
 		return "tls_error"
 	}
 	return "unknown"
+}
+
+// MilvusCode finds a Milvus error (the merr package's milvusError, which the
+// SDKs share with the server) along the wrap chain and returns its code. It
+// reads the unexported field by reflection, so that no driver has to import
+// a version-specific merr package.
+func MilvusCode(err error) (int32, bool) {
+	for e, n := err, 0; e != nil && n < 32; e, n = errors.Unwrap(e), n+1 {
+		v := reflect.ValueOf(e)
+		if v.Kind() == reflect.Pointer {
+			v = v.Elem()
+		}
+		if v.Kind() != reflect.Struct || v.Type().Name() != "milvusError" || !strings.HasSuffix(v.Type().PkgPath(), "/merr") {
+			continue
+		}
+		if f := v.FieldByName("errCode"); f.IsValid() && f.CanInt() {
+			return int32(f.Int()), true
+		}
+	}
+	return 0, false
+}
+
+// milvusCodeCategory: merr codes (pkg/util/merr/errors.go).
+func milvusCodeCategory(code int32, msg string) string {
+	switch {
+	case code == 1 && strings.Contains(msg, "not connected"):
+		// The SDK's own "service not ready[SDK=0]: not connected" (closed client).
+		return "not_connected"
+	case code == 1, code == 2: // ErrServiceNotReady, ErrServiceUnavailable
+		return "unavailable"
+	case code >= 1100 && code < 1200: // ErrParameter*
+		return "param_error"
+	case code == 1400, code == 1401: // ErrPrivilegeNotAuthenticated, ErrPrivilegeNotPermitted
+		return "auth_failed"
+	case code == 10001: // TimeoutCode
+		return "timeout"
+	case code == 10000: // CanceledCode
+		return "unknown"
+	case IsAuthMessage(msg):
+		return "auth_failed"
+	}
+	return "internal"
+}
+
+// IsAuthMessage: the words Milvus uses when it refuses credentials (for SDK
+// errors that carry only the server's reason, without a gRPC status code).
+func IsAuthMessage(msg string) bool {
+	m := strings.ToLower(msg)
+	for _, w := range []string{"auth", "credential", "password", "username", "unauthenticated"} {
+		if strings.Contains(m, w) {
+			return true
+		}
+	}
+	return false
 }
 
 func isTLSMessage(msg string) bool {

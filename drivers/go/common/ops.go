@@ -20,7 +20,7 @@ type entry struct {
 
 type driverState struct {
 	sdk     SDK
-	mu      guard
+	mu      sync.Mutex // the loop and abandoned ops both touch the state
 	aliases map[string]*entry
 	many    []Client // open_many's clients, until close_many or reset
 }

@@ -1,7 +1,7 @@
 // Package driver is the SDK-independent half of the Go conformance drivers:
 // the JSON-lines loop of drivers/PROTOCOL.md, the driver-side alias map, the
-// deadline guard, open_many/close_many and the generic (gRPC, context, URL)
-// error classification. Each driver's main.go supplies an SDK value: how to
+// deadline guard, open_many/close_many and the error classification the Go
+// SDKs share (gRPC status codes, Milvus error codes, context, URL parsing). Each driver's main.go supplies an SDK value: how to
 // connect with the SDK, and how to recognise the SDK's own error values.
 package driver
 
@@ -14,9 +14,8 @@ import (
 	"os"
 	"runtime"
 	"runtime/debug"
-	"sync"
+	"strings"
 	"sync/atomic"
-	"syscall"
 	"time"
 )
 
@@ -33,10 +32,11 @@ type Client interface {
 
 // SDK describes one Go SDK to the protocol loop.
 type SDK struct {
-	Driver       string   // the registry name, e.g. "go"
-	Name         string   // the SDK's module path
-	Version      string   // the SDK version built in (see SDKVersionFromBuild)
-	Capabilities []string // PROTOCOL.md section 7; only what Connect implements
+	Driver  string // the registry name, e.g. "go"
+	Name    string // the SDK's module path
+	Version string // the SDK version built in; "" = as build.py stamped it
+	// Capabilities (PROTOCOL.md section 7); nil = Capabilities below.
+	Capabilities []string
 	// Connect opens one client with the SDK. It must pass to the SDK only the
 	// arguments present in a, and must honour ctx (which carries the timeout).
 	// info is merged into the connect result (e.g. which SDK function was used).
@@ -47,9 +47,27 @@ type SDK struct {
 	Classify func(err error) (category string, code any, ok bool)
 }
 
+// Capabilities are what this package implements for a Go SDK that takes one
+// address string plus a config of credentials, database and TLS flag, and
+// whose connect honours a context: host/port are joined into the address
+// (PROTOCOL.md section 5). No defaults, handler, pool or alias registry.
+var Capabilities = []string{
+	"connect.host_port", "connect.address", "connect.uri", "connect.user_password",
+	"connect.timeout", "disconnect", "server_version", "open_many",
+}
+
+// stampedSDKVersion is set by build.py:
+// -ldflags "-X milvus-conformance/drivers/go/common.stampedSDKVersion=2.4.2".
+var stampedSDKVersion string
+
 // SDKVersionFromBuild returns the version of module path that was linked into
-// this binary (a local checkout shows as "(devel)"), or "" if unknown.
+// this binary, without the leading "v" (as build.py reports versions), or ""
+// if unknown. build.py sets the version explicitly; this is the fallback.
 func SDKVersionFromBuild(path string) string {
+	return strings.TrimPrefix(sdkVersionFromBuild(path), "v")
+}
+
+func sdkVersionFromBuild(path string) string {
 	info, ok := debug.ReadBuildInfo()
 	if !ok {
 		return ""
@@ -88,11 +106,25 @@ type opResult struct {
 	elapsed time.Duration // the SDK calls alone
 }
 
-const defaultDeadline = 30 * time.Second
+const (
+	defaultDeadline = 30 * time.Second
+	// guardGrace: how long past deadline_ms the loop waits for an op whose
+	// SDK call ignores its context (the harness kills at deadline_ms + 5 s).
+	guardGrace = time.Second
+)
 
 // Run serves the protocol on stdin/stdout until stdin closes. It never returns
 // normally: it exits the process.
 func Run(sdk SDK) {
+	if sdk.Version == "" {
+		sdk.Version = stampedSDKVersion
+	}
+	if sdk.Version == "" {
+		sdk.Version = SDKVersionFromBuild(sdk.Name)
+	}
+	if sdk.Capabilities == nil {
+		sdk.Capabilities = Capabilities
+	}
 	out := protocolStdout()
 	d := newDriverState(sdk)
 	in := bufio.NewReader(os.Stdin)
@@ -117,23 +149,6 @@ func Run(sdk SDK) {
 	}
 }
 
-// protocolStdout keeps the real stdout for protocol lines only and points
-// file descriptor 1 at stderr, so nothing the SDK (or a library under it)
-// prints can corrupt the protocol stream.
-func protocolStdout() io.Writer {
-	fd, err := syscall.Dup(1)
-	if err != nil {
-		return os.Stdout
-	}
-	if err := syscall.Dup3(2, 1, 0); err != nil {
-		syscall.Close(fd)
-		return os.Stdout
-	}
-	f := os.NewFile(uintptr(fd), "protocol-stdout")
-	os.Stdout = os.Stderr
-	return f
-}
-
 func isBlank(b []byte) bool {
 	for _, c := range b {
 		if c != ' ' && c != '\t' && c != '\r' && c != '\n' {
@@ -145,7 +160,7 @@ func isBlank(b []byte) bool {
 
 // serve answers one request line. The op runs in its own goroutine with a
 // context ending shortly before deadline_ms; if the SDK ignores that context,
-// the request is answered with a driver timeout a little after deadline_ms
+// the request is answered with a driver timeout guardGrace after deadline_ms
 // (the harness kills a driver at deadline_ms + 5 s) and whatever the op
 // produces later is discarded (clients it opened are closed).
 func (d *driverState) serve(line []byte) response {
@@ -175,11 +190,11 @@ func (d *driverState) serve(line []byte) response {
 	var res opResult
 	select {
 	case res = <-done:
-	case <-time.After(deadline + 2*time.Second):
+	case <-time.After(deadline + guardGrace):
 		call.abandoned.Store(true)
 		res = opResult{err: driverError("timeout", "DriverDeadline", fmt.Sprintf(
-			"op %q did not return within deadline_ms=%d (+2 s): the SDK call ignored its context; the driver answered without it", req.Op, deadline.Milliseconds()))}
-		res.elapsed = deadline + 2*time.Second
+			"op %q did not return within deadline_ms=%d (+%v): the SDK call ignored its context; the driver answered without it", req.Op, deadline.Milliseconds(), guardGrace))}
+		res.elapsed = deadline + guardGrace
 	}
 	resp := response{ID: req.ID, OK: res.err == nil, ElapsedMS: ms(res.elapsed), Warnings: []string{}, Error: res.err}
 	if res.err == nil {
@@ -215,6 +230,3 @@ func (d *driverState) hello(c *opCall) opResult {
 		"capabilities": d.sdk.Capabilities,
 	}}
 }
-
-// guard serialises state changes between the loop and abandoned ops.
-type guard struct{ sync.Mutex }

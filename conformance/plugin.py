@@ -1,0 +1,318 @@
+"""The pytest plugin: `pytest conformance` runs every scenario through every
+selected driver against real servers, and writes the report.
+
+Outcomes: a scenario's steps run in the item's setup, so a driver, build or
+server problem is a pytest *error*; an unmet expectation is raised in the
+call phase, a *fail* carrying the SDK's evidence; a missing capability or
+server profile is a *skip* with its reason; a known deviation declared by the
+driver is an *xfail* (and a fail once it stops deviating)."""
+
+import json
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+from .drivers.build import DriverUnavailable
+from .drivers.registry import load_registry, select
+from .errors import ConformanceError, DriverError, ScenarioFormatError, ServerStartError, ServerUnavailable
+from .execution import run_scenario
+from .paths import CONFORMANCE_DIR, DEFAULT_REPORTS_DIR, SCENARIOS_DIR
+from .report import results as report_results
+from .run import RunContext, new_run_id, new_scratch, parse_sdk_requests, sweep_stale_scratch
+from .scenario.loader import load_file, scenario_files
+from .scenario.requirements import driver_gap, known_deviation, server_gap
+from .session import BuildFailed, ProcessState
+
+STATE = pytest.StashKey[ProcessState]()
+COLLECTOR = pytest.StashKey[report_results.Collector]()
+RECORD_KEY = "conformance"
+
+
+# -- options ---------------------------------------------------------------------
+
+def pytest_addoption(parser):
+    group = parser.getgroup("conformance", "milvus-conformance (pytest conformance)")
+    group.addoption("--driver", action="append", default=[], metavar="NAME[,NAME]",
+                    help="drivers to run (drivers/registry.yaml); default: all")
+    group.addoption("--sdk", action="append", default=[], metavar="DRIVER=VERSION",
+                    help="SDK version, range or local checkout per driver, e.g. python=2.4.9")
+    group.addoption("--milvus-version", default=None, help="embedded Milvus version (PyPI `milvus`), default 2.3.5")
+    group.addoption("--milvus-uri", default="", help="run against this existing server instead "
+                    "(http://[user:password@]host:port); scenarios needing another profile are skipped")
+    group.addoption("--milvus-http-port", type=int, default=0, help="HTTP port of the --milvus-uri server (9091)")
+    group.addoption("--suite", choices=("quick", "full"), default="full",
+                    help="quick: scenarios tagged `quick`; full: all (default)")
+    group.addoption("--scenarios", default=str(SCENARIOS_DIR), help="scenario folder or file (default scenarios/)")
+    group.addoption("--report-dir", default=str(DEFAULT_REPORTS_DIR), help="where runs are written (reports/)")
+
+
+def _suite_requested(config) -> bool:
+    for arg in config.args:
+        path = Path(arg.split("::")[0]).resolve()
+        if path == CONFORMANCE_DIR or CONFORMANCE_DIR in path.parents:
+            return True
+    return False
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_configure(config):
+    config.addinivalue_line("markers", "conformance: a scenario through a real SDK against a real server")
+    workerinput = getattr(config, "workerinput", None)
+    if workerinput is not None:
+        data = workerinput.get("conformance_run")
+        if data:
+            ctx = RunContext.from_json(data)
+            config.stash[STATE] = ProcessState(ctx, load_registry(), workerinput.get("workerid", "w"))
+        return
+    if not _suite_requested(config):
+        return
+    try:
+        registry = load_registry()
+        names = [n.strip() for value in config.getoption("driver") for n in value.split(",") if n.strip()]
+        drivers = [m.name for m in select(registry, names)]
+        sdk_requests = parse_sdk_requests(config.getoption("sdk"), drivers)
+        scenarios = Path(config.getoption("scenarios"))
+        if not scenarios.exists():
+            raise ConformanceError(f"'{scenarios}' does not exist", where="--scenarios")
+    except ConformanceError as exc:
+        raise pytest.UsageError(str(exc))
+    sweep_stale_scratch()
+    run_id = new_run_id()
+    ctx = RunContext(
+        run_id=run_id, owner_pid=os.getpid(), scratch=str(new_scratch()),
+        report_dir=str(Path(config.getoption("report_dir")).resolve() / run_id), drivers=drivers,
+        sdk_requests=sdk_requests, milvus_uri=config.getoption("milvus_uri"),
+        milvus_http_port=config.getoption("milvus_http_port"), suite=config.getoption("suite"),
+        scenarios=str(scenarios.resolve()),
+        **({"milvus_version": config.getoption("milvus_version")} if config.getoption("milvus_version") else {}),
+    )
+    config.stash[STATE] = ProcessState(ctx, registry, "main")
+    config.stash[COLLECTOR] = report_results.Collector(ctx)
+    # A malformed file must not stop the others: its error is reported, the rest runs.
+    config.option.continue_on_collection_errors = True
+    if not getattr(config.option, "xmlpath", None):
+        config.option.xmlpath = str(Path(ctx.report_dir) / "junit.xml")
+
+
+def pytest_configure_node(node):
+    """xdist: hand the run to each worker."""
+    state = node.config.stash.get(STATE, None)
+    node.workerinput["conformance_run"] = state.ctx.to_json() if state else None
+
+
+# -- collection ------------------------------------------------------------------
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collect_directory(path, parent):
+    state = parent.config.stash.get(STATE, None)
+    if state is not None and Path(path).resolve() == CONFORMANCE_DIR:
+        return ScenarioSuite.from_parent(parent, path=Path(path))
+    return None
+
+
+class ScenarioSuite(pytest.Directory):
+    def collect(self):
+        state = self.config.stash[STATE]
+        self.seen_ids = {}
+        for path in scenario_files(Path(state.ctx.scenarios)):
+            yield ScenarioFile.from_parent(self, path=path)
+
+
+class ScenarioFile(pytest.File):
+    def collect(self):
+        state = self.config.stash[STATE]
+        for scenario in load_file(self.path):
+            first = self.parent.seen_ids.setdefault(scenario.id, scenario.location)
+            if first != scenario.location:
+                raise ScenarioFormatError(f"scenario id '{scenario.id}' is already used at {first}",
+                                          where=scenario.location)
+            if state.ctx.suite == "quick" and "quick" not in scenario.tags:
+                continue
+            for driver in state.ctx.drivers:
+                yield ScenarioItem.from_parent(self, name=f"{scenario.id}[{driver}]", scenario=scenario,
+                                               driver=driver)
+
+    def repr_failure(self, excinfo):
+        if isinstance(excinfo.value, ConformanceError):
+            return f"{excinfo.value}"
+        return super().repr_failure(excinfo)
+
+
+class ScenarioFailure(AssertionError):
+    """An expectation the SDK did not meet (the evidence is in the message)."""
+
+
+class ScenarioItem(pytest.Item):
+    def __init__(self, *, scenario, driver, **kwargs):
+        super().__init__(**kwargs)
+        self.scenario = scenario
+        self.driver = driver
+        self.run = None
+        self.deviation = None
+        self.add_marker(pytest.mark.conformance)
+        self.record = {"scenario": scenario.to_json(), "driver": driver, "driver_info": None,
+                       "server": None, "transcript": [], "deviation": None, "stderr_tail": "", "log_tail": ""}
+        self.user_properties.append((RECORD_KEY, self.record))
+
+    def reportinfo(self):
+        return self.path, self.scenario.line - 1, f"{self.scenario.id} [{self.driver}]: {self.scenario.title}"
+
+    def setup(self):
+        state = self.config.stash[STATE]
+        try:
+            build = state.build(self.driver)
+        except DriverUnavailable as exc:
+            pytest.skip(str(exc))
+        proc = state.process(self.driver)
+        hello = proc.hello
+        self.record["driver_info"] = {
+            "name": self.driver, "language": hello.get("language"), "runtime": hello.get("runtime"),
+            "sdk": hello.get("sdk"), "capabilities": hello.get("capabilities"), "build": build.to_json(),
+            "limitations": list(proc.manifest.limitations),
+        }
+        sdk_version = (hello.get("sdk") or {}).get("version", "")
+        gap = driver_gap(self.scenario, self.driver, hello.get("capabilities") or [], sdk_version)
+        if gap:
+            pytest.skip(gap)
+        try:
+            endpoint = state.pool.get(self.scenario.requires.profile)
+        except ServerUnavailable as exc:
+            pytest.skip(str(exc))
+        self.record["server"] = {k: v for k, v in endpoint.to_json().items() if k not in ("password", "root_password")}
+        gap = server_gap(self.scenario, endpoint.version)
+        if gap:
+            pytest.skip(gap)
+        self.deviation = known_deviation(self.scenario, proc.manifest.known_deviations, sdk_version)
+        self.record["deviation"] = self.deviation
+        try:
+            self.run = run_scenario(self.scenario, proc, endpoint)
+        finally:
+            if self.run is None:
+                self.record["stderr_tail"] = proc.stderr_tail()
+        self.record["transcript"] = self.run.transcript
+
+    def runtest(self):
+        _allure_story(self)
+        if self.run.failure:
+            if self.deviation:
+                pytest.xfail(f"known deviation of driver '{self.driver}': {self.deviation.get('reason')}")
+            raise ScenarioFailure(self.run.failure)
+        if self.deviation:
+            raise ScenarioFailure(
+                f"known deviation no longer happens: the scenario passes with driver '{self.driver}'; "
+                f"remove its known_deviations entry from {self.config.stash[STATE].registry[self.driver].path} "
+                f"({self.deviation.get('reason')})")
+
+    def repr_failure(self, excinfo):
+        exc = excinfo.value
+        if isinstance(exc, ScenarioFailure):
+            return f"{exc}\n\n{_transcript_text(self.record['transcript'])}"
+        if isinstance(exc, DriverError):
+            self.record["stderr_tail"] = exc.stderr_tail or self.record["stderr_tail"]
+            return f"driver error: {exc}\n--- driver stderr (tail) ---\n{self.record['stderr_tail']}"
+        if isinstance(exc, ServerStartError):
+            self.record["log_tail"] = exc.log_tail
+            return f"server error: {exc}\n--- server log (tail) ---\n{exc.log_tail}"
+        if isinstance(exc, (BuildFailed, ConformanceError)):
+            return f"build error: {exc}"
+        return super().repr_failure(excinfo)
+
+
+def _transcript_text(transcript) -> str:
+    lines = []
+    for step in transcript:
+        response = step["response"]
+        shown = response.get("result") if response.get("ok") else response.get("error")
+        lines.append(f"  step {step['step']} {step['op']} {json.dumps(step['args'])}\n"
+                     f"    -> {'ok' if response.get('ok') else 'error'} {json.dumps(shown)} "
+                     f"({response.get('elapsed_ms')} ms) [{step['verdict']}]")
+    return "transcript:\n" + "\n".join(lines)
+
+
+def _allure_story(item) -> None:
+    """Allure labels, steps and attachments (no-ops unless --alluredir is given)."""
+    try:
+        import allure
+    except ImportError:
+        return
+    allure.dynamic.feature(item.scenario.group)
+    allure.dynamic.story(item.scenario.id)
+    allure.dynamic.title(f"{item.scenario.title} [{item.driver}]")
+    allure.dynamic.tag(item.driver, *item.scenario.tags)
+    for ref in item.scenario.spec:
+        allure.dynamic.label("spec", ref)
+    for step in item.record["transcript"]:
+        with allure.step(f"{step['op']} {json.dumps(step['args'])} -> {step['verdict']}"):
+            allure.attach(json.dumps(step, indent=2, default=str), name="transcript",
+                          attachment_type=allure.attachment_type.JSON)
+
+
+# -- results -------------------------------------------------------------------------
+
+def pytest_runtest_logreport(report):
+    collector = _collector_of(report)
+    if collector is not None:
+        collector.add_test_report(report)
+
+
+def pytest_collectreport(report):
+    collector = _collector_of(report)
+    if collector is not None and report.failed:
+        collector.add_collection_error(report)
+
+
+_CONFIG = {}
+
+
+def _collector_of(report):
+    config = _CONFIG.get("config")
+    return config.stash.get(COLLECTOR, None) if config is not None else None
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_sessionstart(session):
+    _CONFIG["config"] = session.config
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_sessionfinish(session, exitstatus):
+    state = session.config.stash.get(STATE, None)
+    if state is None:
+        return
+    state.stop_drivers()
+    collector = session.config.stash.get(COLLECTOR, None)
+    if collector is None:  # an xdist worker: the controller writes the report
+        return
+    report_dir = state.ctx.report_path
+    troubled = collector.any_problem()
+    endpoints = state.pool.started()
+    state.pool.shutdown(keep_logs_in=report_dir / "logs" if troubled else None)
+    collector.write(report_dir, endpoints, interrupted=exitstatus == pytest.ExitCode.INTERRUPTED)
+
+
+def pytest_unconfigure(config):
+    state = config.stash.get(STATE, None)
+    if state is not None and config.stash.get(COLLECTOR, None) is not None:
+        state.pool.shutdown()
+        shutil.rmtree(state.ctx.scratch, ignore_errors=True)
+
+
+def pytest_terminal_summary(terminalreporter):
+    collector = terminalreporter.config.stash.get(COLLECTOR, None)
+    if collector is None:
+        return
+    for line in collector.summary_lines():
+        terminalreporter.write_line(line)
+
+
+def pytest_report_header(config):
+    state = config.stash.get(STATE, None)
+    if state is None or config.stash.get(COLLECTOR, None) is None:
+        return None
+    ctx = state.ctx
+    server = ctx.milvus_uri or f"embedded Milvus {ctx.milvus_version}"
+    sdks = ", ".join(f"{d}={ctx.sdk_requests.get(d) or state.registry[d].default_version}" for d in ctx.drivers)
+    return [f"milvus-conformance: run {ctx.run_id}; server: {server}; drivers: {sdks}; suite: {ctx.suite}"]
+

@@ -1,0 +1,1 @@
+"""Run reports: results.json (the envelope), index.html (the compliance matrix)."""

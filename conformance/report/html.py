@@ -1,0 +1,184 @@
+"""Render results.json as one self-contained HTML page: the compliance matrix
+(scenarios down, drivers across), each cell opening its transcript, the spec
+statements each result supports, and where SDKs disagree."""
+
+import json
+from html import escape
+
+from ..scenario.loader import spec_statements
+
+SYMBOL = {"pass": "✔ pass", "fail": "✘ fail", "xfail": "≈ xfail", "skip": "– skip", "error": "! error"}
+
+CSS = """
+body{font:14px/1.45 system-ui,sans-serif;margin:24px;color:#1d1f23}
+h1{font-size:22px;margin:0 0 4px} h2{font-size:18px;margin:28px 0 8px}
+table{border-collapse:collapse} th,td{border:1px solid #d5d8dd;padding:4px 8px;vertical-align:top}
+th{background:#f3f4f6;text-align:left} td.cell{text-align:center;white-space:nowrap}
+.pass{background:#dcf5e3}.fail{background:#fbdcdc}.xfail{background:#fff1c9}.skip{background:#eceef1;color:#555}
+.error{background:#f6c6f0}.group td{background:#e8ebf3;font-weight:600}
+a{color:inherit} .muted{color:#666} code,pre{font:12px/1.4 ui-monospace,monospace}
+pre{background:#f7f7f9;border:1px solid #e2e4e8;padding:8px;overflow:auto;max-height:420px;white-space:pre-wrap}
+details{margin:6px 0;border:1px solid #e2e4e8;padding:6px 10px} summary{cursor:pointer}
+.filters{margin:12px 0;display:flex;gap:16px;flex-wrap:wrap} .hidden{display:none}
+"""
+
+JS = """
+function applyFilters(){
+  const outcomes=[...document.querySelectorAll('input[name=outcome]:checked')].map(e=>e.value);
+  const driver=document.getElementById('f-driver').value, group=document.getElementById('f-group').value;
+  document.querySelectorAll('tr.scenario').forEach(row=>{
+    const cells=[...row.querySelectorAll('td.cell')].filter(c=>!driver||c.dataset.driver===driver);
+    const hit=cells.some(c=>outcomes.includes(c.dataset.outcome));
+    row.classList.toggle('hidden', !hit || (group && row.dataset.group!==group));
+  });
+  document.querySelectorAll('th.driver, td.cell').forEach(c=>c.classList.toggle('hidden', !!driver && c.dataset.driver!==driver));
+}
+document.addEventListener('change', e=>{ if(e.target.closest('.filters')) applyFilters(); });
+"""
+
+
+def _cell_id(scenario_id: str, driver: str) -> str:
+    return f"cell-{scenario_id}-{driver}".replace(".", "_")
+
+
+def _pre(value) -> str:
+    text = value if isinstance(value, str) else json.dumps(value, indent=2, ensure_ascii=False, default=str)
+    return f"<pre>{escape(text)}</pre>"
+
+
+def _transcript(entry) -> str:
+    rows = []
+    for step in entry.get("transcript") or []:
+        response = step["response"]
+        warnings = response.get("warnings") or []
+        rows.append(
+            f"<tr class='{'pass' if step['verdict'] == 'ok' else 'fail'}'><td>{step['step']}</td>"
+            f"<td><code>{escape(step['op'])}</code><div class=muted>line {step['line']}</div></td>"
+            f"<td>{_pre(step['args'])}</td><td>{_pre(step['expect'])}</td>"
+            f"<td>{_pre({k: v for k, v in response.items() if k not in ('id', 'warnings')})}"
+            + (f"<div class=muted>warnings: {escape('; '.join(warnings))}</div>" if warnings else "")
+            + f"</td><td>{escape(str(step.get('reason') or 'as expected'))}"
+            f"<div class=muted>{response.get('elapsed_ms')} ms in the SDK, {step['wall_ms']} ms round trip</div></td></tr>"
+        )
+    if not rows:
+        return "<p class=muted>No step ran.</p>"
+    return ("<table><tr><th>#</th><th>op</th><th>args</th><th>expected</th><th>response (raw)</th>"
+            "<th>verdict</th></tr>" + "".join(rows) + "</table>")
+
+
+def _details(entry) -> str:
+    scenario = entry["scenario"]
+    parts = [
+        f"<details id='{_cell_id(scenario['id'], entry['driver'])}' class='{entry['outcome']}-border'>",
+        f"<summary><b class='{entry['outcome']}'>&nbsp;{SYMBOL[entry['outcome']]}&nbsp;</b> "
+        f"{escape(scenario['id'])} · <b>{escape(entry['driver'])}</b> — {escape(scenario['title'])}</summary>",
+        f"<p class=muted>{escape(scenario['file'])} · spec: {escape(', '.join(scenario['spec']))} · "
+        f"{entry['duration_s']} s</p>",
+    ]
+    if scenario.get("description"):
+        parts.append(f"<p>{escape(scenario['description'])}</p>")
+    if entry.get("message"):
+        parts.append(_pre(entry["message"]))
+    if entry.get("deviation"):
+        parts.append(f"<p>Known deviation: {escape(json.dumps(entry['deviation']))}</p>")
+    parts.append(_transcript(entry))
+    for key, label in (("stderr_tail", "driver stderr (tail)"), ("log_tail", "server log (tail)")):
+        if entry.get(key):
+            parts.append(f"<p>{label}</p>{_pre(entry[key])}")
+    parts.append("</details>")
+    return "".join(parts)
+
+
+def _findings(data, by_scenario) -> str:
+    items = []
+    for scenario_id, (scenario, cells) in by_scenario.items():
+        ran = {d: e["outcome"] for d, e in cells.items() if e["outcome"] in ("pass", "fail", "xfail")}
+        failing = [d for d, o in ran.items() if o in ("fail", "xfail")]
+        if not failing:
+            continue
+        agree = [d for d, o in ran.items() if o == "pass"]
+        what = (f"{', '.join(failing)} differ{'s' if len(failing) == 1 else ''} from the doc"
+                + (f" while {', '.join(agree)} conform{'s' if len(agree) == 1 else ''}" if agree else ""))
+        first = cells[failing[0]]
+        evidence = (first.get("message") or "").splitlines()[0] if first.get("message") else ""
+        items.append(f"<li><a href='#{_cell_id(scenario_id, failing[0])}'>{escape(scenario_id)}</a>: "
+                     f"{escape(scenario['title'])} — {escape(what)}.<div class=muted>{escape(evidence)}</div></li>")
+    return "<ul>" + "".join(items) + "</ul>" if items else "<p>No finding: every scenario that ran conforms.</p>"
+
+
+def _coverage(by_scenario) -> str:
+    rows = []
+    for statement_id, statement in spec_statements().items():
+        checks = [sid for sid, (scenario, _) in by_scenario.items() if statement_id in scenario["spec"]]
+        links = ", ".join(f"<a href='#row-{escape(s)}'>{escape(s)}</a>" for s in checks)
+        rows.append(f"<tr class='{'pass' if checks else 'skip'}'><td><code>{escape(statement_id)}</code></td>"
+                    f"<td>{escape(statement['zh'])}<div class=muted>{escape(statement['en'])}</div></td>"
+                    f"<td>{links or 'not checked by any scenario in this run'}</td></tr>")
+    return "<table><tr><th>statement</th><th>text</th><th>scenarios</th></tr>" + "".join(rows) + "</table>"
+
+
+def render(data: dict) -> str:
+    drivers = list(data["drivers"])
+    by_scenario = {}
+    for entry in data["outcomes"]:
+        scenario = entry["scenario"]
+        by_scenario.setdefault(scenario["id"], (scenario, {}))[1][entry["driver"]] = entry
+    head = "".join(
+        f"<th class=driver data-driver='{escape(d)}'>{escape(d)}<div class=muted>"
+        f"{escape(str((data['drivers'][d].get('sdk') or {}).get('name', '')))} "
+        f"{escape(str((data['drivers'][d].get('sdk') or {}).get('version', '')))}</div></th>" for d in drivers)
+    rows, group = [], None
+    for scenario_id, (scenario, cells) in sorted(by_scenario.items(), key=lambda kv: (kv[1][0]["group"], kv[1][0]["file"])):
+        if scenario["group"] != group:
+            group = scenario["group"]
+            rows.append(f"<tr class=group><td colspan={len(drivers) + 2}>{escape(group)}</td></tr>")
+        tds = []
+        for d in drivers:
+            entry = cells.get(d)
+            if entry is None:
+                tds.append(f"<td class=cell data-driver='{escape(d)}' data-outcome=none>·</td>")
+                continue
+            title = escape((entry.get("message") or "").splitlines()[0] if entry.get("message") else entry["outcome"])
+            tds.append(f"<td class='cell {entry['outcome']}' data-driver='{escape(d)}' data-outcome='{entry['outcome']}' "
+                       f"title='{title}'><a href='#{_cell_id(scenario_id, d)}' "
+                       f"onclick=\"document.getElementById('{_cell_id(scenario_id, d)}').open=true\">"
+                       f"{SYMBOL[entry['outcome']]}</a></td>")
+        rows.append(f"<tr class=scenario id='row-{escape(scenario_id)}' data-group='{escape(scenario['group'])}'>"
+                    f"<td><code>{escape(scenario_id)}</code><div>{escape(scenario['title'])}</div></td>"
+                    f"<td class=muted>{escape(', '.join(scenario['spec']))}</td>{''.join(tds)}</tr>")
+    summary_rows = "".join(
+        f"<tr><td>{escape(d)}</td><td>{escape(str((data['drivers'][d].get('sdk') or {}).get('name', '?')))} "
+        f"{escape(str((data['drivers'][d].get('sdk') or {}).get('version', '?')))}</td>"
+        f"<td>{'n/a' if c['score'] is None else format(c['score'], '.0%')}</td>"
+        + "".join(f"<td class={o}>{c[o]}</td>" for o in ("pass", "fail", "xfail", "skip", "error")) + "</tr>"
+        for d, c in data["summary"].items())
+    groups = sorted({s["group"] for s, _ in by_scenario.values()})
+    filters = (
+        "<div class=filters><span>outcome: " + " ".join(
+            f"<label><input type=checkbox name=outcome value={o} checked> {o}</label>"
+            for o in ("pass", "fail", "xfail", "skip", "error")) + "</span>"
+        "<label>driver <select id=f-driver><option value=''>all</option>"
+        + "".join(f"<option>{escape(d)}</option>" for d in drivers) + "</select></label>"
+        "<label>group <select id=f-group><option value=''>all</option>"
+        + "".join(f"<option>{escape(g)}</option>" for g in groups) + "</select></label></div>")
+    errors = "".join(f"<li>{_pre(e['message'])}</li>" for e in data.get("collection_errors", []))
+    servers = ", ".join(f"{p}: {s['host']}:{s['grpc_port']} (http {s['http_port']}, Milvus {s['version'] or '?'})"
+                        for p, s in data["servers"].items())
+    details = "".join(_details(e) for e in data["outcomes"])
+    return f"""<!doctype html><html lang=en><head><meta charset=utf-8>
+<title>Milvus connection conformance — {escape(data['run']['id'])}</title><style>{CSS}</style></head><body>
+<h1>Milvus connection conformance</h1>
+<p class=muted>Spec: “Manage Milvus Connections” ({escape(data['spec']['file'])}, sha256 {data['spec']['sha256'][:12]}) ·
+run {escape(data['run']['id'])} ({escape(data['run']['started'])} – {escape(data['run']['finished'])}) ·
+server: {escape(data['server_source'])} · {escape(servers)} · suite {escape(data['run']['suite'])}
+{' · <b>interrupted</b>' if data['run']['interrupted'] else ''}</p>
+<h2>Drivers</h2><table><tr><th>driver</th><th>SDK</th><th>score</th><th>pass</th><th>fail</th><th>xfail</th>
+<th>skip</th><th>error</th></tr>{summary_rows}</table>
+<p class=muted>Score: passes over scenarios that ran (pass, fail, xfail). Skips name their reason; errors are harness or driver problems.</p>
+{'<h2>Scenario file errors</h2><ul>' + errors + '</ul>' if errors else ''}
+<h2>Compliance matrix</h2>{filters}
+<table><tr><th>scenario</th><th>spec</th>{head}</tr>{''.join(rows)}</table>
+<h2>Findings</h2>{_findings(data, by_scenario)}
+<h2>Spec coverage</h2>{_coverage(by_scenario)}
+<h2>Transcripts</h2>{details}
+<script>{JS}</script></body></html>"""

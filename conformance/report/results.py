@@ -1,0 +1,145 @@
+"""Collect every outcome of a run (serial or from xdist workers) into the
+results.json envelope, and write the run's report folder."""
+
+import hashlib
+import os
+import platform
+import time
+from pathlib import Path
+
+from .. import __version__
+from ..drivers.process import PROTOCOL_VERSION
+from ..paths import SPEC_FILE
+from ..run import RunContext, write_json
+
+OUTCOMES = ("pass", "fail", "xfail", "skip", "error")
+
+
+def _skip_reason(longrepr) -> str:
+    if isinstance(longrepr, tuple) and len(longrepr) == 3:
+        text = str(longrepr[2])
+    else:
+        text = str(longrepr)
+    return text[len("Skipped: "):] if text.startswith("Skipped: ") else text
+
+
+def _payload(report):
+    for key, value in getattr(report, "user_properties", []) or []:
+        if key == "conformance":
+            return value
+    return None
+
+
+class Collector:
+    def __init__(self, ctx: RunContext):
+        self.ctx = ctx
+        self.entries = {}  # nodeid -> outcome record
+        self.collection_errors = []
+
+    def add_test_report(self, report) -> None:
+        payload = _payload(report)
+        if payload is None:
+            return
+        entry = self.entries.setdefault(report.nodeid, {"nodeid": report.nodeid, "outcome": None, "message": "",
+                                                        "duration_s": 0.0})
+        entry.update(payload)
+        entry["duration_s"] = round(entry["duration_s"] + report.duration, 3)
+        if report.when == "setup":
+            if report.failed:
+                entry.update(outcome="error", message=report.longreprtext)
+            elif report.skipped:
+                entry.update(outcome="skip", message=_skip_reason(report.longrepr))
+        elif report.when == "call":
+            if hasattr(report, "wasxfail") and report.skipped:
+                entry.update(outcome="xfail", message=report.wasxfail)
+            elif report.failed:
+                entry.update(outcome="fail", message=report.longreprtext)
+            elif report.passed:
+                entry.update(outcome="pass", message="")
+        elif report.when == "teardown" and report.failed and entry["outcome"] in (None, "pass"):
+            entry.update(outcome="error", message=report.longreprtext)
+
+    def add_collection_error(self, report) -> None:
+        self.collection_errors.append({"nodeid": report.nodeid, "outcome": "error",
+                                       "message": report.longreprtext.strip()})
+
+    def outcomes(self) -> list:
+        return [e for e in self.entries.values() if e["outcome"]]
+
+    def any_problem(self) -> bool:
+        return bool(self.collection_errors) or any(e["outcome"] in ("fail", "error") for e in self.outcomes())
+
+    def drivers(self) -> dict:
+        found = {}
+        for entry in self.outcomes():
+            info = entry.get("driver_info")
+            if info and entry["driver"] not in found:
+                found[entry["driver"]] = info
+        return {name: found.get(name, {"name": name}) for name in self.ctx.drivers}
+
+    def summary(self) -> dict:
+        per_driver = {}
+        for name in self.ctx.drivers:
+            counts = {o: 0 for o in OUTCOMES}
+            for entry in self.outcomes():
+                if entry["driver"] == name:
+                    counts[entry["outcome"]] += 1
+            ran = counts["pass"] + counts["fail"] + counts["xfail"]
+            counts["score"] = round(counts["pass"] / ran, 4) if ran else None
+            per_driver[name] = counts
+        return per_driver
+
+    def envelope(self, endpoints: dict, interrupted: bool) -> dict:
+        spec_text = SPEC_FILE.read_bytes() if SPEC_FILE.exists() else b""
+        return {
+            "format": 1,
+            "suite": {"name": "milvus-conformance", "version": __version__, "protocol": PROTOCOL_VERSION},
+            "run": {"id": self.ctx.run_id, "started": _iso(self.ctx.started), "finished": _iso(time.time()),
+                    "interrupted": interrupted, "suite": self.ctx.suite, "scenarios": self.ctx.scenarios},
+            "spec": {"file": SPEC_FILE.name, "sha256": hashlib.sha256(spec_text).hexdigest()},
+            "machine": {"platform": platform.platform(), "python": platform.python_version(),
+                        "cpus": os.cpu_count()},
+            "servers": {profile: {k: v for k, v in ep.to_json().items() if k not in ("password", "root_password")}
+                        for profile, ep in endpoints.items()},
+            "server_source": self.ctx.milvus_uri or f"embedded Milvus {self.ctx.milvus_version}",
+            "drivers": self.drivers(),
+            "summary": self.summary(),
+            "collection_errors": self.collection_errors,
+            "outcomes": sorted(self.outcomes(), key=lambda e: (e["scenario"]["file"], e["driver"])),
+        }
+
+    def write(self, report_dir: Path, endpoints: dict, interrupted: bool = False) -> dict:
+        from .html import render
+
+        data = self.envelope(endpoints, interrupted)
+        write_json(report_dir / "results.json", data)
+        (report_dir / "index.html").write_text(render(data), encoding="utf-8")
+        latest = report_dir.parent / "latest"
+        try:
+            if latest.is_symlink() or latest.exists():
+                latest.unlink()
+            latest.symlink_to(report_dir.name)
+        except OSError:
+            pass
+        self.written = report_dir
+        return data
+
+    def summary_lines(self) -> "list[str]":
+        lines = ["", "milvus-conformance compliance:"]
+        for name, counts in self.summary().items():
+            info = self.drivers().get(name, {})
+            sdk = info.get("sdk") or {}
+            score = f"{counts['score']:.0%}" if counts["score"] is not None else "n/a"
+            lines.append(f"  {name:14} {sdk.get('name', '?')} {sdk.get('version', '?'):10} score {score:>5}  "
+                         + "  ".join(f"{o} {counts[o]}" for o in OUTCOMES))
+        for error in self.collection_errors:
+            lines.append(f"  scenario file error: {error['message']}")
+        written = getattr(self, "written", None)
+        if written:
+            lines.append(f"  report: {written / 'index.html'}")
+            lines.append(f"  results: {written / 'results.json'}")
+        return lines
+
+
+def _iso(timestamp: float) -> str:
+    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(timestamp))

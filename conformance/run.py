@@ -1,0 +1,94 @@
+"""One run of the suite: its id, scratch folder, report folder and options.
+
+The controller creates it; xdist workers receive it (workerinput) so every
+process shares the same servers, builds and report. The scratch folder's name
+carries the controller's pid: a later run removes it if that pid is gone
+(a run killed with SIGKILL leaves nothing behind for long)."""
+
+import json
+import os
+import re
+import shutil
+import tempfile
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+from .errors import ConformanceError
+from .servers.distribution import DEFAULT_MILVUS_VERSION
+
+SCRATCH_PREFIX = "milvus-conformance-run-"
+
+
+@dataclass
+class RunContext:
+    run_id: str
+    owner_pid: int
+    scratch: str
+    report_dir: str
+    drivers: list           # names, in column order
+    sdk_requests: dict      # driver -> request ("" = manifest default)
+    milvus_version: str = DEFAULT_MILVUS_VERSION
+    milvus_uri: str = ""
+    milvus_http_port: int = 0
+    suite: str = "full"
+    scenarios: str = ""
+    started: float = field(default_factory=time.time)
+
+    def to_json(self) -> dict:
+        return asdict(self)
+
+    @classmethod
+    def from_json(cls, data: dict) -> "RunContext":
+        return cls(**data)
+
+    @property
+    def scratch_path(self) -> Path:
+        return Path(self.scratch)
+
+    @property
+    def report_path(self) -> Path:
+        return Path(self.report_dir)
+
+
+def parse_sdk_requests(values: "list[str]", drivers: "list[str]") -> dict:
+    requests = {}
+    for value in values:
+        name, sep, request = value.partition("=")
+        if not sep or not name or not request:
+            raise ConformanceError(f"'{value}' is not NAME=VERSION (e.g. python=2.4.9, "
+                                   f"\"python=>=2.4,<2.6\" or python=/path/to/checkout)", where="--sdk")
+        if name not in drivers:
+            raise ConformanceError(f"'{name}' is not a selected driver (selected: {', '.join(drivers)})",
+                                   where=f"--sdk {value}")
+        requests[name] = request
+    return requests
+
+
+def sweep_stale_scratch() -> None:
+    """Remove scratch folders of runs whose controller no longer exists."""
+    for path in Path(tempfile.gettempdir()).glob(SCRATCH_PREFIX + "*"):
+        match = re.match(re.escape(SCRATCH_PREFIX) + r"(\d+)-", path.name)
+        if not match:
+            continue
+        try:
+            os.kill(int(match.group(1)), 0)
+        except ProcessLookupError:
+            shutil.rmtree(path, ignore_errors=True)
+        except PermissionError:
+            pass
+
+
+def new_scratch() -> Path:
+    return Path(tempfile.mkdtemp(prefix=f"{SCRATCH_PREFIX}{os.getpid()}-"))
+
+
+def new_run_id() -> str:
+    return time.strftime("%Y%m%d-%H%M%S") + f"-{os.getpid()}"
+
+
+def write_json(path: Path, data) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(path.suffix + ".tmp")
+    tmp.write_text(json.dumps(data, indent=2, default=str))
+    tmp.replace(path)

@@ -1,0 +1,58 @@
+// The "go-client-v2" conformance driver: github.com/milvus-io/milvus/client/v2
+// (milvusclient), the successor of milvus-sdk-go. The protocol loop is in
+// ../common; this file only says how this SDK connects and round-trips. Its
+// errors are gRPC statuses, Milvus (merr) errors and the address checks it
+// shares with milvus-sdk-go: the common rules classify them all.
+// Needs v2.5.0 or newer.
+package main
+
+import (
+	"context"
+
+	driver "milvus-conformance/drivers/go/common"
+
+	"github.com/milvus-io/milvus/client/v2/milvusclient"
+)
+
+const sdkModule = "github.com/milvus-io/milvus/client/v2"
+
+type sdkClient struct{ c *milvusclient.Client }
+
+func (s sdkClient) ServerVersion(ctx context.Context) (string, error) {
+	return s.c.GetServerVersion(ctx, milvusclient.NewGetServerVersionOption())
+}
+func (s sdkClient) Close(ctx context.Context) error { return s.c.Close(ctx) }
+
+// connect is milvusclient.New(ctx, &milvusclient.ClientConfig{...}) with only
+// the fields the request names; the timeout is in ctx.
+func connect(ctx context.Context, a *driver.ConnectArgs) (driver.Client, map[string]any, error) {
+	cfg := &milvusclient.ClientConfig{Address: a.Address}
+	if a.User != nil {
+		cfg.Username = *a.User
+	}
+	if a.Password != nil {
+		cfg.Password = *a.Password
+	}
+	if a.Token != nil {
+		cfg.APIKey = *a.Token
+	}
+	if a.DBName != nil {
+		cfg.DBName = *a.DBName
+	}
+	if a.Secure != nil {
+		cfg.EnableTLSAuth = *a.Secure
+	}
+	c, err := milvusclient.New(ctx, cfg)
+	if err != nil {
+		return nil, nil, err
+	}
+	return sdkClient{c}, map[string]any{"api": "milvusclient.New"}, nil
+}
+
+func main() {
+	driver.Run(driver.SDK{
+		Driver:  "go-client-v2",
+		Name:    sdkModule,
+		Connect: connect,
+	})
+}
