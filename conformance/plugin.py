@@ -160,6 +160,22 @@ class ScenarioItem(pytest.Item):
         return self.path, self.scenario.line - 1, f"{self.scenario.id} [{self.driver}]: {self.scenario.title}"
 
     def setup(self):
+        try:
+            self._setup()
+        except (DriverError, ServerStartError, BuildFailed, ConformanceError) as exc:
+            # An error (not a fail): one clear paragraph, the tail of the log that explains it.
+            pytest.fail(self._problem(exc), pytrace=False)
+
+    def _problem(self, exc) -> str:
+        if isinstance(exc, DriverError):
+            self.record["stderr_tail"] = exc.stderr_tail or self.record["stderr_tail"]
+            return f"driver error: {exc}\n--- driver stderr (tail) ---\n{self.record['stderr_tail']}"
+        if isinstance(exc, ServerStartError):
+            self.record["log_tail"] = exc.log_tail
+            return f"server error: {exc}\n--- server log (tail) ---\n{exc.log_tail}"
+        return f"build error: {exc}"
+
+    def _setup(self):
         state = self.config.stash[STATE]
         try:
             build = state.build(self.driver)
@@ -206,17 +222,8 @@ class ScenarioItem(pytest.Item):
                 f"({self.deviation.get('reason')})")
 
     def repr_failure(self, excinfo):
-        exc = excinfo.value
-        if isinstance(exc, ScenarioFailure):
-            return f"{exc}\n\n{_transcript_text(self.record['transcript'])}"
-        if isinstance(exc, DriverError):
-            self.record["stderr_tail"] = exc.stderr_tail or self.record["stderr_tail"]
-            return f"driver error: {exc}\n--- driver stderr (tail) ---\n{self.record['stderr_tail']}"
-        if isinstance(exc, ServerStartError):
-            self.record["log_tail"] = exc.log_tail
-            return f"server error: {exc}\n--- server log (tail) ---\n{exc.log_tail}"
-        if isinstance(exc, (BuildFailed, ConformanceError)):
-            return f"build error: {exc}"
+        if isinstance(excinfo.value, ScenarioFailure):
+            return f"{excinfo.value}\n\n{_transcript_text(self.record['transcript'])}"
         return super().repr_failure(excinfo)
 
 

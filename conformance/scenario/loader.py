@@ -48,6 +48,14 @@ def _node_at(node, path):
 
 def _describe(error: jsonschema.ValidationError) -> str:
     where = "/".join(str(p) for p in error.absolute_path) or "(top level)"
+    if error.validator in ("oneOf", "anyOf") and error.context:
+        enums = [e for e in error.context if e.validator == "enum"]
+        if enums:
+            allowed = ", ".join(map(str, enums[0].validator_value))
+            return f"at {where}: {error.instance!r} is not one of: {allowed}"
+    if error.validator == "not":
+        return (f"at {where}: these keys cannot be combined: `ok` with `error`, `one_of` with `ok` or `error`, "
+                f"`result` with `error`, `message_contains` with `ok` (got {sorted(error.instance)})")
     if error.validator == "additionalProperties":
         return f"at {where}: {error.message} (see scenarios/FORMAT.md for the allowed keys)"
     if error.validator == "enum":
@@ -65,7 +73,11 @@ def load_file(path: Path) -> "list[Scenario]":
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = f":{mark.line + 1}" if mark else ""
-        raise ScenarioFormatError(f"not valid YAML: {getattr(exc, 'problem', exc)}", where=f"{shown}{line}")
+        context = getattr(exc, "context", None)
+        context_mark = getattr(exc, "context_mark", None)
+        started = f"{context} at line {context_mark.line + 1}: " if context and context_mark else ""
+        raise ScenarioFormatError(f"not valid YAML: {started}{getattr(exc, 'problem', exc)}",
+                                  where=f"{shown}{line}")
     except OSError as exc:
         raise ScenarioFormatError(f"cannot read: {exc.strerror}", where=shown)
     if not isinstance(data, dict):

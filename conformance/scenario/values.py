@@ -52,7 +52,12 @@ class SilentListener:
             self.held.append(conn)
 
     def close(self):
+        try:  # wakes the blocked accept(); a plain close() would leave the port listening
+            self.sock.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
         self.sock.close()
+        self._thread.join(timeout=2)
         for conn in self.held:
             conn.close()
 

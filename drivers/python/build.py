@@ -17,6 +17,11 @@ from packaging.specifiers import InvalidSpecifier, SpecifierSet
 from packaging.version import InvalidVersion, Version
 
 PACKAGE = "pymilvus"
+# Older releases declare dependency ranges that today's newest packages no
+# longer satisfy (pkg_resources left setuptools; environs 9 breaks on
+# marshmallow 4). Pin what those releases were published with; build.json
+# records the pins and the report shows them.
+COMPAT_PINS = [(SpecifierSet("<2.5"), ["setuptools<81", "marshmallow<4"])]
 
 
 def fail(message: str) -> "None":
@@ -72,8 +77,9 @@ def build(request: str, build_dir: Path) -> None:
     venv.EnvBuilder(with_pip=True, clear=True).create(build_dir / "venv")
     python = build_dir / "venv" / "bin" / "python"
     target = version[len("checkout:"):] if checkout else f"{PACKAGE}=={version}"
+    pins = [] if checkout else [p for spec, extra in COMPAT_PINS if Version(version) in spec for p in extra]
     proc = subprocess.run(
-        [str(python), "-m", "pip", "install", "-q", "--disable-pip-version-check", target],
+        [str(python), "-m", "pip", "install", "-q", "--disable-pip-version-check", target, *pins],
         capture_output=True, text=True, timeout=900,
     )
     if proc.returncode != 0:
@@ -84,7 +90,7 @@ def build(request: str, build_dir: Path) -> None:
             capture_output=True, text=True, check=True,
         ).stdout.strip()
     (build_dir / "build.json").write_text(
-        json.dumps({"sdk_version": version, "source": target if checkout else "pypi"})
+        json.dumps({"sdk_version": version, "source": target if checkout else "pypi", "pins": pins})
     )
 
 

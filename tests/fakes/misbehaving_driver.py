@@ -1,0 +1,30 @@
+"""A tiny stand-in driver for testing the harness's process handling only
+(deadlines, crashes, garbage). It never stands in for an SDK in a conformance
+result. Usage: misbehaving_driver.py <mode>; the mode applies to `connect`."""
+
+import json
+import sys
+import time
+
+mode = sys.argv[1]
+for line in sys.stdin:
+    request = json.loads(line)
+    op = request["op"]
+    if op == "hello":
+        result = {"protocol": 99 if mode == "wrong-protocol" else 1, "driver": "fake", "language": "python",
+                  "runtime": "test", "sdk": {"name": "none", "version": "0"}, "capabilities": []}
+    elif op == "connect" and mode == "hang":
+        time.sleep(3600)
+    elif op == "connect" and mode == "garbage":
+        print("this is not JSON", flush=True)
+        continue
+    elif op == "connect" and mode == "exit":
+        print("fatal: simulated crash", file=sys.stderr, flush=True)
+        sys.exit(3)
+    elif op == "connect" and mode == "wrong-id":
+        print(json.dumps({"id": -1, "ok": True, "result": {}}), flush=True)
+        continue
+    else:
+        result = {}
+    print(json.dumps({"id": request["id"], "ok": True, "result": result, "elapsed_ms": 0, "warnings": []}),
+          flush=True)

@@ -1,0 +1,123 @@
+"""Real conformance runs (the python driver, an embedded Milvus) of the
+runner's own fixtures, bad input, interruption and cleanup."""
+
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from conformance.paths import REPO_ROOT
+from conformance.run import SCRATCH_PREFIX, sweep_stale_scratch
+
+FIXTURES = Path(__file__).parent / "fixtures"
+pytestmark = pytest.mark.slow
+
+
+def test_valid_pass_fixtures_all_pass(run_suite):
+    run = run_suite("--scenarios", str(FIXTURES / "valid-pass"), "--driver", "python")
+    assert run.proc.returncode == 0, run.proc.stdout[-3000:]
+    outcomes = run.outcomes()
+    assert len(outcomes) == 4 and set(outcomes.values()) == {"pass"}, outcomes
+    stopped = [o for o in run.results["outcomes"] if o["scenario"]["id"] == "fixture.pass.one-of-with-stop"][0]
+    assert len(stopped["transcript"]) == 1  # `stop` ended the scenario after the first step
+    assert (run.report_root / "latest" / "index.html").exists()
+    assert (run.report_root / "latest" / "junit.xml").exists()
+
+
+def test_valid_fail_fixtures_are_all_reported_as_failing_with_evidence(run_suite):
+    run = run_suite("--scenarios", str(FIXTURES / "valid-fail"), "--driver", "python")
+    assert run.proc.returncode == 1
+    results = run.results["outcomes"]
+    assert len(results) == 6 and {o["outcome"] for o in results} == {"fail"}, [o["message"] for o in results]
+    for outcome in results:
+        failed = [s for s in outcome["transcript"] if s["verdict"] == "mismatch"]
+        assert len(failed) == 1 and failed[0]["response"]  # the raw SDK response is the evidence
+        assert outcome["message"].startswith("step ")
+
+
+def test_a_malformed_file_is_reported_and_the_other_files_still_run(run_suite, tmp_path):
+    scenarios = tmp_path / "scenarios"
+    scenarios.mkdir()
+    (scenarios / "good.yaml").write_text((FIXTURES / "valid-pass" / "runner-features.yaml").read_text())
+    (scenarios / "bad.yaml").write_text((FIXTURES / "invalid" / "unknown-op.yaml").read_text())
+    run = run_suite("--scenarios", str(scenarios), "--driver", "python")
+    assert run.proc.returncode != 0
+    assert "bad.yaml:9: at scenarios/0/steps/0/op: 'frobnicate' is not one of" in run.proc.stdout
+    results = run.results
+    assert set(run.outcomes().values()) == {"pass"} and len(run.outcomes()) == 4
+    assert "frobnicate" in results["collection_errors"][0]["message"]
+
+
+def test_an_unknown_driver_is_a_one_paragraph_usage_error(run_suite):
+    run = run_suite("--driver", "cobol")
+    assert run.proc.returncode == 4
+    assert re.search(r"ERROR: --driver: unknown driver 'cobol'; the registry \(drivers/registry.yaml\) has: python",
+                     run.proc.stderr), run.proc.stderr
+    assert "Traceback" not in run.proc.stderr
+
+
+def test_an_sdk_version_that_does_not_exist_is_a_clear_error(run_suite):
+    run = run_suite("--scenarios", str(FIXTURES / "valid-pass"), "--driver", "python", "--sdk", "python=9.9.9")
+    assert run.proc.returncode == 1
+    outcomes = run.results["outcomes"]
+    assert {o["outcome"] for o in outcomes} == {"error"}
+    assert "--sdk python=9.9.9: resolving the SDK version of driver 'python' failed: pymilvus 9.9.9 does not exist" \
+        in outcomes[0]["message"]
+
+
+def test_an_older_sdk_version_runs_from_its_own_cached_environment(run_suite):
+    run = run_suite("--scenarios", str(FIXTURES / "valid-pass"), "--driver", "python", "--sdk", "python=2.4.9")
+    assert run.results["drivers"]["python"]["sdk"]["version"] == "2.4.9"
+    assert set(run.outcomes().values()) == {"pass"}, run.proc.stdout[-3000:]
+
+
+def _processes_mentioning(text: str) -> "list[str]":
+    found = []
+    for cmdline in Path("/proc").glob("[0-9]*/cmdline"):
+        try:
+            if text.encode() in cmdline.read_bytes():
+                found.append(cmdline.parent.name)
+        except OSError:
+            pass
+    return found
+
+
+def _start_and_wait_for_server(tmp_path):
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "pytest", "conformance", "-q", "--scenarios",
+         str(FIXTURES / "valid-pass"), "--driver", "python", "--report-dir", str(tmp_path / "reports")],
+        cwd=REPO_ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    deadline = time.monotonic() + 300
+    state = None
+    while time.monotonic() < deadline and state is None:
+        state = next(iter(Path("/tmp").glob(f"{SCRATCH_PREFIX}{proc.pid}-*/servers/plain.json")), None)
+        time.sleep(0.2)
+    assert state is not None, "the server never started"
+    return proc, str(state.parent.parent)
+
+
+def test_ctrl_c_stops_servers_and_drivers_and_removes_scratch(tmp_path):
+    proc, scratch = _start_and_wait_for_server(tmp_path)
+    assert _processes_mentioning(scratch)  # the server runs from the run's scratch folder
+    proc.send_signal(signal.SIGINT)
+    out, _ = proc.communicate(timeout=120)
+    assert _processes_mentioning(scratch) == []
+    assert not Path(scratch).exists()
+    assert (tmp_path / "reports" / "latest" / "results.json").exists(), out  # what ran is still reported
+
+
+def test_a_killed_run_leaves_no_server_and_the_next_run_sweeps_its_scratch(tmp_path):
+    proc, scratch = _start_and_wait_for_server(tmp_path)
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.communicate(timeout=30)
+    deadline = time.monotonic() + 60
+    while _processes_mentioning(scratch) and time.monotonic() < deadline:
+        time.sleep(0.5)
+    assert _processes_mentioning(scratch) == []  # the keeper saw its owner die
+    sweep_stale_scratch()
+    assert not Path(scratch).exists()

@@ -1,0 +1,45 @@
+"""Capabilities implied by steps, version ranges, known deviations."""
+
+from conformance.scenario.model import Requirements, Scenario, Step
+from conformance.scenario.requirements import driver_gap, known_deviation, needed_capabilities, server_gap
+
+
+def scenario(*steps, **requires):
+    return Scenario(id="x.y", title="t", spec=("connect.returns",), group="g", tags=(),
+                    requires=Requirements.merged({}, requires), path="f.yaml", line=1,
+                    steps=tuple(Step(op=op, args=args, expect={"ok": True}, line=1) for op, args in steps))
+
+
+def test_capabilities_follow_from_ops_and_arguments():
+    s = scenario(("connect", {"host": "h", "port": 1, "timeout": 2, "user": "u"}), ("list_connections", {}),
+                 ("server_version", {}))
+    assert needed_capabilities(s) == ["connect.host_port", "connect.timeout", "connect.user_password",
+                                      "alias_registry", "server_version"]
+
+
+def test_connect_without_a_target_needs_defaults():
+    assert "connect.defaults" in needed_capabilities(scenario(("connect", {"host": "h"})))
+    assert "connect.defaults" in needed_capabilities(scenario(("connect", {})))
+    assert "connect.defaults" not in needed_capabilities(scenario(("connect", {"address": "h:1"})))
+
+
+def test_driver_gap_names_the_missing_capability_and_sdk_range():
+    s = scenario(("has_connection", {}), sdk={"node": ">=2.4"})
+    assert "alias_registry" in driver_gap(s, "node", ["connect.host_port"], "2.6.0")
+    assert driver_gap(s, "node", ["alias_registry"], "2.6.0") is None
+    assert "needs node SDK >=2.4; this run has 2.3.1" == driver_gap(s, "node", ["alias_registry"], "2.3.1")
+
+
+def test_server_version_range():
+    s = scenario(("connect", {}), server_version=">=2.3")
+    assert server_gap(s, "2.3.5") is None
+    assert server_gap(s, "v2.2.16") == "needs Milvus >=2.3; the server is v2.2.16"
+    assert "unknown" in server_gap(s, "")
+
+
+def test_known_deviation_matches_id_glob_and_sdk_range():
+    s = scenario(("connect", {}))
+    entries = [{"scenario": "x.*", "reason": "r", "sdk": "<2.5"}]
+    assert known_deviation(s, entries, "2.4.9")["reason"] == "r"
+    assert known_deviation(s, entries, "v2.6.1") is None
+    assert known_deviation(s, [{"scenario": "other", "reason": "r"}], "1") is None
