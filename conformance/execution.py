@@ -13,6 +13,7 @@ from typing import Optional
 from .drivers.process import DriverProcess
 from .scenario.expectations import check
 from .scenario.model import Scenario
+from .scenario.requirements import droppable_args
 from .scenario.values import Values
 from .servers.profiles import Endpoint
 
@@ -47,8 +48,10 @@ def run_scenario(scenario: Scenario, driver: DriverProcess, endpoint: Optional[E
         if not reset.get("ok"):
             raise DriverError(f"driver '{driver.manifest.name}' could not reset: {reset.get('error')}",
                               stderr_tail=driver.stderr_tail())
+        capabilities = (driver.hello or {}).get("capabilities") or []
         for index, step in enumerate(scenario.steps, 1):
-            args = values.resolve(step.args)
+            dropped = droppable_args(step, capabilities)
+            args = values.resolve({k: v for k, v in step.args.items() if k not in dropped})
             expect = values.resolve(step.expect)
             started = time.perf_counter()
             response = driver.request(step.op, args, deadline_for(step, args))
@@ -59,7 +62,8 @@ def run_scenario(scenario: Scenario, driver: DriverProcess, endpoint: Optional[E
             reason, stop = check(expect, response, args)
             run.transcript.append({
                 "step": index, "line": step.line, "op": step.op, "args": args, "expect": expect,
-                "note": step.note, "response": response, "wall_ms": wall_ms,
+                "note": step.note + (f" (left out for this driver: {', '.join(dropped)})" if dropped else ""),
+                "response": response, "wall_ms": wall_ms,
                 "verdict": "mismatch" if reason else "ok", "reason": reason,
             })
             if reason:

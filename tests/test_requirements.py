@@ -43,3 +43,15 @@ def test_known_deviation_matches_id_glob_and_sdk_range():
     assert known_deviation(s, entries, "2.4.9")["reason"] == "r"
     assert known_deviation(s, entries, "v2.6.1") is None
     assert known_deviation(s, [{"scenario": "other", "reason": "r"}], "1") is None
+
+
+def test_optional_arguments_are_left_out_instead_of_skipping():
+    from conformance.scenario.requirements import droppable_args
+
+    step = Step(op="connect", args={"host": "h", "port": 1, "timeout": 3}, expect={"ok": True}, line=1,
+                optional_args=("timeout",))
+    s = Scenario(id="x.y", title="t", spec=("connect.returns",), group="g", tags=(), requires=Requirements(),
+                 path="f.yaml", line=1, steps=(step,))
+    assert "connect.timeout" not in needed_capabilities(s)
+    assert droppable_args(step, ["connect.host_port"]) == ["timeout"]
+    assert droppable_args(step, ["connect.host_port", "connect.timeout"]) == []

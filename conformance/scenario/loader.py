@@ -119,7 +119,8 @@ def _build(data: dict, root, path: Path, shown: str) -> "list[Scenario]":
         steps = tuple(
             Step(op=s["op"], args=s.get("args", {}), expect=s.get("expect", {"ok": True}),
                  line=_node_at(root, ["scenarios", index, "steps", i]).start_mark.line + 1,
-                 note=s.get("note", ""), deadline_seconds=s.get("deadline_seconds"))
+                 note=s.get("note", ""), deadline_seconds=s.get("deadline_seconds"),
+                 optional_args=tuple(s.get("optional_args", ())))
             for i, s in enumerate(raw["steps"])
         )
         scenarios.append(Scenario(

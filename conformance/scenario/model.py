@@ -32,6 +32,7 @@ class Step:
     line: int
     note: str = ""
     deadline_seconds: Optional[float] = None
+    optional_args: tuple = ()
 
 
 @dataclass(frozen=True)

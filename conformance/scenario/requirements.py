@@ -38,7 +38,8 @@ def needed_capabilities(scenario: Scenario) -> "list[str]":
         if step.op in OP_CAPABILITIES:
             needed.append(OP_CAPABILITIES[step.op])
         if step.op == "connect":
-            needed += [CONNECT_ARG_CAPABILITIES[a] for a in step.args if a in CONNECT_ARG_CAPABILITIES]
+            needed += [CONNECT_ARG_CAPABILITIES[a] for a in step.args
+                       if a in CONNECT_ARG_CAPABILITIES and a not in step.optional_args]
             if not all(a in step.args for a in ("host", "port")) and not any(
                     a in step.args for a in ("address", "uri")):
                 needed.append("connect.defaults")
@@ -94,3 +95,11 @@ def known_deviation(scenario: Scenario, deviations, sdk_version: str) -> Optiona
             continue
         return entry
     return None
+
+
+def droppable_args(step, capabilities) -> "list[str]":
+    """Optional arguments of a step that this driver cannot pass (they are left out)."""
+    if step.op != "connect":
+        return []
+    return [a for a in step.optional_args
+            if a in step.args and CONNECT_ARG_CAPABILITIES.get(a) not in (None, *capabilities)]

@@ -32,6 +32,40 @@ PACKAGE = "milvus-cli"
 # two cores: an interpreter that needs that is skipped instead.
 ONLY_BINARY = "grpcio,grpcio-tools,numpy,pandas,protobuf"
 
+# Release dates of milvus-cli (git tags of zilliztech/milvus_cli). Some old
+# releases no longer start when pip installs today's dependencies (0.4.3:
+# pymilvus 2.4.3 imports pkg_resources, gone from setuptools>=81, and its
+# environs 9.5 breaks on marshmallow 4). Then the build is redone with the
+# dependencies PyPI had when the next milvus-cli release came out
+# (pip --uploaded-prior-to), i.e. what users installed while it was current.
+RELEASES = [
+    ("0.1.7", "2021-10-15"), ("0.1.8", "2021-11-10"), ("0.1.9", "2022-01-06"),
+    ("0.2.0", "2022-01-26"), ("0.3.0", "2022-07-29"), ("0.3.1", "2022-12-19"),
+    ("0.3.2", "2023-01-09"), ("0.3.3", "2023-05-02"), ("0.4.0", "2023-08-28"),
+    ("0.4.1", "2023-12-08"), ("0.4.2", "2024-01-18"), ("0.4.3", "2024-06-18"),
+    ("1.0.0", "2024-07-29"), ("1.0.1", "2024-12-17"), ("1.0.2", "2025-02-10"),
+    ("1.2.0", "2026-01-22"), ("1.2.1", "2026-03-06"),
+]
+
+
+# A release whose own dependency list is incomplete or too loose does not start
+# even with its era's dependencies: e.g. pymilvus 2.1.0 (milvus-cli 0.3.0)
+# imports google.protobuf without requiring it. The build then adds the one
+# missing piece, as a user would, and records it in build.json ("repairs").
+REPAIRS = [
+    ("No module named 'google'", "protobuf<4"),
+    ("No module named 'pkg_resources'", "setuptools<81"),
+    ("has no attribute '__version_info__'", "marshmallow<4"),
+]
+
+
+def deps_cutoff(version):
+    """The date the release after `version` came out (ISO), or None."""
+    for i, (v, _date) in enumerate(RELEASES):
+        if v == version and i + 1 < len(RELEASES):
+            return RELEASES[i + 1][1] + "T00:00:00Z"
+    return None
+
 
 def fail(msg):
     sys.stderr.write(msg.replace("\n", " ") + "\n")
@@ -137,18 +171,46 @@ def candidate_interpreters():
         add(shutil.which(name))
         for p in sorted(glob.glob(os.path.join(pyenv_root, "versions", "3.%d.*" % minor, "bin", name)), reverse=True):
             add(p)
-    first = out[:1]
-    rest = sorted(out[1:], key=lambda t: tuple(int(x) for x in t[0].split(".")), reverse=True)
-    return first + rest
+    # Harness's python first; then older ones, newest first (old milvus-cli
+    # releases pin old wheels); then newer ones.
+    if not out:
+        return out
+    key = lambda t: tuple(int(x) for x in t[0].split("."))
+    first = out[0]
+    older = sorted([t for t in out[1:] if key(t) < key(first)], key=key, reverse=True)
+    newer = sorted([t for t in out[1:] if key(t) > key(first)], key=key)
+    return [first] + older + newer
 
 
-def pip_install(venv_py, target, log):
+def pip_install(venv_py, target, log, cutoff=None):
     cmd = [venv_py, "-m", "pip", "install", "--disable-pip-version-check", "--no-input",
            "--prefer-binary", "--only-binary", ONLY_BINARY, target]
+    if cutoff:
+        cmd[4:4] = ["--uploaded-prior-to", cutoff]
     log.write("$ %s\n" % " ".join(cmd))
     log.flush()
     proc = subprocess.run(cmd, stdout=log, stderr=subprocess.STDOUT, timeout=840)
     return proc.returncode == 0
+
+
+def smoke(venv_dir, log):
+    """Does the installed milvus_cli start? (`milvus_cli --version` imports it all.)"""
+    exe = os.path.join(venv_dir, "bin", "milvus_cli")
+    if not os.path.exists(exe):
+        return False, "no milvus_cli command in %s/bin" % venv_dir
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("MILVUS_", "ZILLIZ_"))}
+    try:
+        proc = subprocess.run([exe, "--version"], stdin=subprocess.DEVNULL, capture_output=True,
+                              text=True, timeout=180, env=env)
+    except subprocess.TimeoutExpired:
+        return False, "milvus_cli --version did not finish in 180 s"
+    out = (proc.stdout + proc.stderr).strip()
+    log.write("$ milvus_cli --version -> %d\n%s\n" % (proc.returncode, out))
+    log.flush()
+    if proc.returncode == 0 and "Milvus_CLI" in proc.stdout:
+        return True, out
+    lines = [l for l in out.splitlines() if l.strip()]
+    return False, (lines[-1] if lines else "exit status %d" % proc.returncode)
 
 
 def installed_version(venv_py):
@@ -173,11 +235,14 @@ def build(request, build_dir):
     venv_dir = os.path.join(build_dir, "venv")
     venv_py = os.path.join(venv_dir, "bin", "python")
     log_path = os.path.join(build_dir, "build.log")
+    cutoff_used = None
     with open(log_path, "a", encoding="utf-8") as log:
         ok = False
+        interp = None
         # Incremental rebuild of a checkout: reuse the venv that worked before.
         if is_checkout and os.path.exists(venv_py):
             ok = pip_install(venv_py, target, log)
+            interp = venv_py
         if not ok:
             for ver, interp in candidate_interpreters():
                 shutil.rmtree(venv_dir, ignore_errors=True)
@@ -193,6 +258,35 @@ def build(request, build_dir):
             shutil.rmtree(venv_dir, ignore_errors=True)
             fail("pip could not install %s with any Python here (3.8+, no grpcio source build); see %s"
                  % (target, log_path))
+        started, why = smoke(venv_dir, log)
+        cutoff = None if is_checkout else deps_cutoff(installed_version(venv_py) or "")
+        if not started and cutoff:
+            log.write("\n== milvus_cli does not start with today's dependencies (%s);"
+                      " reinstalling with dependencies uploaded before %s\n" % (why, cutoff))
+            log.flush()
+            shutil.rmtree(venv_dir, ignore_errors=True)
+            subprocess.run([interp, "-m", "venv", venv_dir], stdout=log, stderr=subprocess.STDOUT, check=True)
+            subprocess.run([venv_py, "-m", "pip", "install", "--disable-pip-version-check", "-q", "-U", "pip"],
+                           stdout=log, stderr=subprocess.STDOUT)
+            if pip_install(venv_py, target, log, cutoff=cutoff):
+                started, why2 = smoke(venv_dir, log)
+                cutoff_used = cutoff
+                why = why if started else why2
+        repairs = []
+        for _ in range(len(REPAIRS)):
+            if started:
+                break
+            fix = next((req for needle, req in REPAIRS if needle in why and req not in repairs), None)
+            if fix is None:
+                break
+            log.write("\n== milvus_cli does not start (%s); adding %s\n" % (why, fix))
+            log.flush()
+            if not pip_install(venv_py, fix, log, cutoff=cutoff_used):
+                break
+            repairs.append(fix)
+            started, why = smoke(venv_dir, log)
+        if not started:
+            fail("%s installed but milvus_cli does not start: %s (see %s)" % (target, why, log_path))
     got = installed_version(venv_py)
     if not got:
         fail("milvus-cli is not importable in %s after install; see %s" % (venv_dir, log_path))
@@ -201,6 +295,10 @@ def build(request, build_dir):
     py = subprocess.run([venv_py, "-c", "import sys;print('%d.%d.%d' % sys.version_info[:3])"],
                         capture_output=True, text=True).stdout.strip()
     info = {"sdk_version": got, "source": source, "python": py}
+    if cutoff_used:
+        info["dependencies_uploaded_prior_to"] = cutoff_used
+    if repairs:
+        info["repairs"] = repairs
     if is_checkout:
         info["checkout"] = os.path.abspath(request)
     with open(build_json + ".tmp", "w") as f:
