@@ -18,9 +18,10 @@ from .drivers.build import DriverUnavailable
 from .drivers.registry import load_registry, select
 from .errors import ConformanceError, DriverError, ScenarioFormatError, ServerStartError, ServerUnavailable
 from .execution import run_scenario
-from .paths import CONFORMANCE_DIR, DEFAULT_REPORTS_DIR, SCENARIOS_DIR
+from .paths import CONFORMANCE_DIR, DEFAULT_REPORTS_DIR, SCENARIOS_DIR, SPEC_FILE
 from .report import results as report_results
 from .run import RunContext, new_run_id, new_scratch, parse_sdk_requests, sweep_stale_scratch
+from .scenario.doc_examples import example_scenarios
 from .scenario.loader import load_file, scenario_files
 from .scenario.requirements import driver_gap, known_deviation, server_gap
 from .session import BuildFailed, ProcessState
@@ -45,6 +46,8 @@ def pytest_addoption(parser):
     group.addoption("--suite", choices=("quick", "full"), default="full",
                     help="quick: scenarios tagged `quick`; full: all (default)")
     group.addoption("--scenarios", default=str(SCENARIOS_DIR), help="scenario folder or file (default scenarios/)")
+    group.addoption("--spec", default=None, help="spec page whose code examples run as the documentation group "
+                    "(default: spec/manage-connections.zh.md with the default scenarios, none otherwise)")
     group.addoption("--report-dir", default=str(DEFAULT_REPORTS_DIR), help="where runs are written (reports/)")
 
 
@@ -85,7 +88,7 @@ def pytest_configure(config):
         report_dir=str(Path(config.getoption("report_dir")).resolve() / run_id), drivers=drivers,
         sdk_requests=sdk_requests, milvus_uri=config.getoption("milvus_uri"),
         milvus_http_port=config.getoption("milvus_http_port"), suite=config.getoption("suite"),
-        scenarios=str(scenarios.resolve()),
+        scenarios=str(scenarios.resolve()), spec=_spec_option(config, scenarios),
         **({"milvus_version": config.getoption("milvus_version")} if config.getoption("milvus_version") else {}),
     )
     config.stash[STATE] = ProcessState(ctx, registry, "main")
@@ -94,6 +97,15 @@ def pytest_configure(config):
     config.option.continue_on_collection_errors = True
     if not getattr(config.option, "xmlpath", None):
         config.option.xmlpath = str(Path(ctx.report_dir) / "junit.xml")
+
+
+def _spec_option(config, scenarios: Path) -> str:
+    spec = config.getoption("spec")
+    if spec is None:
+        return str(SPEC_FILE) if scenarios.resolve() == SCENARIOS_DIR else ""
+    if not Path(spec).is_file():
+        raise pytest.UsageError(f"--spec: '{spec}' is not a file")
+    return str(Path(spec).resolve())
 
 
 def pytest_configure_node(node):
@@ -118,12 +130,17 @@ class ScenarioSuite(pytest.Directory):
         self.seen_ids = {}
         for path in scenario_files(Path(state.ctx.scenarios)):
             yield ScenarioFile.from_parent(self, path=path)
+        if state.ctx.spec:
+            yield DocExamplesFile.from_parent(self, path=Path(state.ctx.spec))
 
 
 class ScenarioFile(pytest.File):
+    def load(self):
+        return load_file(self.path)
+
     def collect(self):
         state = self.config.stash[STATE]
-        for scenario in load_file(self.path):
+        for scenario in self.load():
             first = self.parent.seen_ids.setdefault(scenario.id, scenario.location)
             if first != scenario.location:
                 raise ScenarioFormatError(f"scenario id '{scenario.id}' is already used at {first}",
@@ -131,6 +148,10 @@ class ScenarioFile(pytest.File):
             if state.ctx.suite == "quick" and "quick" not in scenario.tags:
                 continue
             for driver in state.ctx.drivers:
+                only = state.registry[driver].only_groups
+                if (scenario.requires.drivers and driver not in scenario.requires.drivers) or (
+                        only and scenario.group not in only):
+                    continue  # not this driver's subject: no cell at all, rather than a skip
                 yield ScenarioItem.from_parent(self, name=f"{scenario.id}[{driver}]", scenario=scenario,
                                                driver=driver)
 
@@ -138,6 +159,13 @@ class ScenarioFile(pytest.File):
         if isinstance(excinfo.value, ConformanceError):
             return f"{excinfo.value}"
         return super().repr_failure(excinfo)
+
+
+class DocExamplesFile(ScenarioFile):
+    """The spec page itself: its code examples, run by the docs driver."""
+
+    def load(self):
+        return example_scenarios(self.path)
 
 
 class ScenarioFailure(AssertionError):

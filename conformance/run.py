@@ -33,6 +33,7 @@ class RunContext:
     milvus_http_port: int = 0
     suite: str = "full"
     scenarios: str = ""
+    spec: str = ""          # the spec page whose examples run as scenarios ("" = none)
     started: float = field(default_factory=time.time)
 
     def to_json(self) -> dict:

@@ -31,6 +31,7 @@ class Manifest:
     known_deviations: tuple = ()
     limitations: tuple = ()
     requires_tools: tuple = ()
+    only_groups: tuple = ()  # a driver for some groups only (the docs driver: documentation)
     extra: dict = field(default_factory=dict)
 
     @property
@@ -63,6 +64,7 @@ def _manifest(name: str, path: Path) -> Manifest:
         resolve_command=tuple(resolve) if resolve else None,
         capabilities=tuple(data["capabilities"]), known_deviations=tuple(data.get("known_deviations") or ()),
         limitations=tuple(data.get("limitations") or ()), requires_tools=tuple(data.get("requires_tools") or ()),
+        only_groups=tuple(data.get("only_groups") or ()),
     )
 
 

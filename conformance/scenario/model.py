@@ -10,6 +10,7 @@ class Requirements:
     server_version: Optional[str] = None  # PEP 440 range, e.g. ">=2.3"
     capabilities: tuple = ()
     sdk: dict = field(default_factory=dict)  # driver name -> version range
+    drivers: tuple = ()  # only these drivers run it (documentation examples: the docs driver)
 
     @classmethod
     def merged(cls, outer: dict, inner: dict) -> "Requirements":
@@ -21,6 +22,7 @@ class Requirements:
             server_version=data.get("server_version"),
             capabilities=caps,
             sdk={**outer.get("sdk", {}), **inner.get("sdk", {})},
+            drivers=tuple(data.get("drivers", ())),
         )
 
 

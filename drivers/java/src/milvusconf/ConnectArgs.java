@@ -16,7 +16,7 @@ import java.util.TreeMap;
  * {@code int} or {@code String}. Where the conversion is the Java idiom
  * (a numeric string to an int port: {@link Integer#parseInt}), the driver does
  * it and reports the JDK's own exception when it fails. Where Java would not
- * even compile the call (a number as a host), the driver answers param_error
+ * even compile the call (a number as a host, null as an int port), the driver answers param_error
  * with type "DriverTypeError" and says so.
  */
 final class ConnectArgs {
@@ -28,8 +28,9 @@ final class ConnectArgs {
         this.call = call;
     }
 
+    /** Present in the request, possibly as JSON null (passed as Java null where the type allows). */
     boolean has(String k) {
-        return args.has(k) && !args.get(k).isJsonNull();
+        return args.has(k);
     }
 
     JsonElement raw(String k) {
@@ -43,8 +44,12 @@ final class ConnectArgs {
         }
     }
 
+    /** A string parameter; JSON null is passed on as Java null (the SDK decides). */
     String string(String k) throws Driver.OpError {
         JsonElement e = args.get(k);
+        if (e.isJsonNull()) {
+            return null;
+        }
         if (e.isJsonPrimitive() && e.getAsJsonPrimitive().isString()) {
             return e.getAsString();
         }

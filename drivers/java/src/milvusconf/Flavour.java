@@ -120,7 +120,14 @@ abstract class Flavour {
             // Builder validation (incl. NumberFormatException from a textual port).
             return new ErrorInfo("param_error", type, null, msg);
         }
-        return new ErrorInfo(categoryFromText(grpcStatus(t), msg), type, null, msg);
+        String grpc = grpcStatus(t);
+        if (t.getClass() == RuntimeException.class && msg.startsWith("Failed to initialize connection")
+                && grpc == null) {
+            // Both clients' constructors: the Connect RPC was answered with an error
+            // status (e.g. "database not found"): the server refused, the transport was fine.
+            return new ErrorInfo("internal", type, null, msg);
+        }
+        return new ErrorInfo(categoryFromText(grpc, msg), type, null, msg);
     }
 
     /** Category from a gRPC status code name and/or the message text. */

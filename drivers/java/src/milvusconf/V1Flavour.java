@@ -77,6 +77,7 @@ public final class V1Flavour extends Flavour {
             b.withDatabaseName(a.string("db_name"));
         }
         if (a.has("secure")) {
+            a.warn(call, "sdk: ConnectParam.Builder.withSecure(boolean) is @Deprecated (since 2.3.6 TLS is auto-detected)");
             b.withSecure(a.bool("secure"));
         }
         if (a.has("timeout")) {

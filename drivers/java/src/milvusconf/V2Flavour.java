@@ -1,0 +1,180 @@
+package milvusconf;
+
+import com.google.gson.JsonElement;
+import io.milvus.v2.client.ConnectConfig;
+import io.milvus.v2.client.MilvusClientV2;
+import io.milvus.v2.exception.MilvusClientException;
+
+import java.util.Arrays;
+import java.util.List;
+
+/**
+ * The V2 client of milvus-sdk-java (2.4+): {@code new MilvusClientV2(ConnectConfig.builder()
+ * .uri("http://h:p").username(u).password(p).connectTimeoutMs(ms).build())},
+ * {@code close()}, {@code getServerVersion()}. The constructor connects (Connect RPC).
+ *
+ * ConnectConfig takes one URI and nothing else for the address, so host/port and
+ * address are turned into {@code "http://<host>:<port>"} / {@code "http://<address>"}
+ * by the driver (PROTOCOL section 5: SDKs taking one address string get it built);
+ * the SDK parses that URI itself.
+ */
+public final class V2Flavour extends Flavour {
+    @Override
+    String driverName() {
+        return "java-v2";
+    }
+
+    @Override
+    String clientClass() {
+        return "io.milvus.v2.client.MilvusClientV2";
+    }
+
+    @Override
+    List<String> capabilities() {
+        return Arrays.asList("connect.host_port", "connect.address", "connect.uri", "connect.user_password",
+                "connect.timeout", "disconnect", "server_version", "open_many");
+    }
+
+    @Override
+    Class<?> sdkAnchor() {
+        return MilvusClientV2.class;
+    }
+
+    /** A port's JSON text as it would be written into the URI: an integer or a string, verbatim. */
+    private static String portText(ConnectArgs a) throws Driver.OpError {
+        JsonElement e = a.raw("port");
+        if (e.isJsonPrimitive() && e.getAsJsonPrimitive().isString()) {
+            return e.getAsString();
+        }
+        if (e.isJsonPrimitive() && e.getAsJsonPrimitive().isNumber()) {
+            return e.getAsJsonPrimitive().getAsNumber().toString();
+        }
+        throw ConnectArgs.typeError("port", "an int or a string (it is written into the URI)", e);
+    }
+
+    @Override
+    Opened open(ConnectArgs a, Driver.Call call) throws Exception {
+        a.warnUnsupported(call, "handler", "pool");
+        ConnectConfig.ConnectConfigBuilder b = ConnectConfig.builder();
+        if (a.has("uri")) {
+            b.uri(a.string("uri"));
+        } else if (a.has("address")) {
+            String addr = a.string("address");
+            String uri = addr == null ? null : "http://" + addr;
+            a.warn(call, "driver: ConnectConfig takes only a URI; address '" + addr + "' passed as uri '" + uri + "'");
+            b.uri(uri);
+        } else if (a.has("host") || a.has("port")) {
+            String host = a.has("host") ? a.string("host") : null;
+            if (host == null) {
+                host = "";
+            }
+            String uri = "http://" + host + (a.has("port") ? ":" + portText(a) : "");
+            a.warn(call, "driver: ConnectConfig takes only a URI; host/port passed as uri '" + uri + "'");
+            b.uri(uri);
+        }
+        if (a.has("user")) {
+            b.username(a.string("user"));
+        }
+        if (a.has("password")) {
+            b.password(a.string("password"));
+        }
+        if (a.has("token")) {
+            b.token(a.string("token"));
+        }
+        if (a.has("db_name")) {
+            b.dbName(a.string("db_name"));
+        }
+        if (a.has("secure")) {
+            b.secure(a.bool("secure"));
+        }
+        if (a.has("timeout")) {
+            b.connectTimeoutMs(a.timeoutMs());
+        }
+        ConnectConfig cfg;
+        MilvusClientV2 client;
+        if (call != null) {
+            cfg = call.sdk(b::build);
+            client = call.sdk(() -> new MilvusClientV2(cfg));
+        } else {
+            cfg = b.build();
+            client = new MilvusClientV2(cfg);
+        }
+        String address;
+        try {
+            address = cfg.getHost() + ":" + cfg.getPort();
+        } catch (RuntimeException e) {
+            address = cfg.getUri();
+        }
+        return new Opened(client, address);
+    }
+
+    @Override
+    String serverVersion(Object client) throws Exception {
+        return ((MilvusClientV2) client).getServerVersion();
+    }
+
+    @Override
+    void close(Object client) throws Exception {
+        ((MilvusClientV2) client).close();
+    }
+
+    @Override
+    ErrorInfo classifySpecific(Throwable t) {
+        if (!(t instanceof MilvusClientException)) {
+            return null;
+        }
+        MilvusClientException e = (MilvusClientException) t;
+        String type = t.getClass().getSimpleName();
+        String msg = String.valueOf(t.getMessage());
+        String ec = e.getErrorCode() == null ? "" : e.getErrorCode().name();
+        String grpc = grpcStatus(t);
+        String cat;
+        switch (ec) {
+            case "INVALID_PARAMS":
+                cat = "param_error";
+                break;
+            case "TIMEOUT":
+                cat = "timeout";
+                break;
+            case "CLIENT_ERROR": {
+                Throwable cause = t.getCause();
+                if (cause != null) {
+                    ErrorInfo inner = classifyShared(cause);
+                    cat = inner.category;
+                } else {
+                    cat = categoryFromText(grpc, msg);
+                }
+                break;
+            }
+            case "SERVER_ERROR":
+            case "COLLECTION_NOT_FOUND":
+                cat = categoryFromText(grpc, msg);
+                if (cat.equals("unknown")) {
+                    cat = "internal";
+                }
+                break;
+            default: // RPC_ERROR and anything newer
+                cat = categoryFromText(grpc, msg);
+        }
+        ErrorInfo info = new ErrorInfo(cat, type, e.getErrorCode() == null ? null : e.getErrorCode().getCode(), msg);
+        // getServerErrCode/getLegacyServerCode exist only in newer SDKs: read them reflectively.
+        int server = intGetter(e, "getServerErrCode");
+        if (server <= 0) {
+            server = intGetter(e, "getLegacyServerCode");
+        }
+        if (server > 0) {
+            info.serverCode = server;
+        }
+        info.grpcStatus = grpc;
+        return info;
+    }
+
+    private static int intGetter(Object o, String name) {
+        try {
+            Object v = o.getClass().getMethod(name).invoke(o);
+            return v instanceof Integer ? (Integer) v : 0;
+        } catch (ReflectiveOperationException | RuntimeException ex) {
+            return 0;
+        }
+    }
+}
