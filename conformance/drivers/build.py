@@ -82,11 +82,16 @@ def source_hash(driver_dir: Path) -> str:
     return digest.hexdigest()[:10]
 
 
-def _cache_key(version: str, driver_dir: Path) -> str:
-    if version.startswith("checkout:"):
-        path = version[len("checkout:"):]
+def _cache_key(version: str, request: str, driver_dir: Path) -> str:
+    if is_checkout(version, request):
+        path = str(Path(request).resolve()) if Path(request).is_dir() else version[len("checkout:"):]
         return "checkout-" + Path(path).name + "-" + hashlib.sha1(path.encode()).hexdigest()[:10]
     return re.sub(r"[^A-Za-z0-9._+-]", "_", version) + "-" + source_hash(driver_dir)
+
+
+def is_checkout(version: str, request: str) -> bool:
+    """A local SDK checkout (rebuilt once per run), whatever version the resolver printed."""
+    return version.startswith("checkout:") or Path(request).is_dir()
 
 
 def prepare(manifest: Manifest, request: str = "", run_id: str = "") -> Build:
@@ -96,11 +101,11 @@ def prepare(manifest: Manifest, request: str = "", run_id: str = "") -> Build:
         raise DriverUnavailable(f"driver '{manifest.name}' needs {', '.join(missing)}, not found on PATH")
     request = request or manifest.default_version
     version = resolve(manifest, request)
-    build_dir = cache_dir() / "drivers" / manifest.name / _cache_key(version, manifest.driver_dir)
+    build_dir = cache_dir() / "drivers" / manifest.name / _cache_key(version, request, manifest.driver_dir)
     build_dir.parent.mkdir(parents=True, exist_ok=True)
     stamp = build_dir / "build.json"
     with FileLock(str(build_dir) + ".lock"):
-        checkout = version.startswith("checkout:")
+        checkout = is_checkout(version, request)
         fresh_for_run = (build_dir / ".run-id").exists() and (build_dir / ".run-id").read_text() == run_id
         if not stamp.exists() or (checkout and not fresh_for_run):
             stamp.unlink(missing_ok=True)
