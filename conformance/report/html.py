@@ -150,7 +150,8 @@ def render(data: dict) -> str:
         f"<tr><td>{escape(d)}</td><td>{escape(str((data['drivers'][d].get('sdk') or {}).get('name', '?')))} "
         f"{escape(str((data['drivers'][d].get('sdk') or {}).get('version', '?')))}</td>"
         f"<td>{'n/a' if c['score'] is None else format(c['score'], '.0%')}</td>"
-        + "".join(f"<td class={o}>{c[o]}</td>" for o in ("pass", "fail", "xfail", "skip", "error")) + "</tr>"
+        + "".join(f"<td class='{o if c[o] else ''}'>{c[o]}</td>" for o in ("pass", "fail", "xfail", "skip", "error"))
+        + "</tr>"
         for d, c in data["summary"].items())
     groups = sorted({s["group"] for s, _ in by_scenario.values()})
     filters = (

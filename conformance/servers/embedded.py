@@ -15,7 +15,8 @@ import sys
 import time
 import urllib.error
 import urllib.request
-from pathlib import Path
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
 
 import yaml
 
@@ -49,63 +50,13 @@ class EmbeddedServer:
 
     # -- configuration ----------------------------------------------------
     def _choose_ports(self) -> dict:
-        ports = dict(zip(COMPONENT_PORT_KEYS + ("etcd_peer_port", "http_port"), free_ports(12)))
-        # A profile on the documented ports needs exactly those ports.
-        for key, wanted in (("proxy_port", self.profile.grpc_port), ("http_port", self.profile.http_port)):
-            if wanted is None:
-                continue
-            if not port_is_free(wanted):
-                holder = describe_listener(wanted)
-                raise ServerUnavailable(
-                    f"profile '{self.profile.name}' needs port {wanted}, which is taken"
-                    f"{' by ' + holder if holder else ''}; scenarios needing it are skipped"
-                )
-            ports[key] = wanted
-        return ports
+        return choose_ports(self.profile)
 
     def _write_config(self, dist: distribution.Distribution, ports: dict) -> Path:
-        configs = self.workdir / "configs"
         for sub in ("configs", "logs", "data", "run"):
             (self.workdir / sub).mkdir(parents=True, exist_ok=True)
-        shutil.copy(dist.glog_conf, configs / "glog.conf")
-        values = {
-            **{key: ports[key] for key in COMPONENT_PORT_KEYS},
-            "etcd_log_level": "warn",
-            "etcd_log_path": str(self.workdir / "logs" / "etcd.log"),
-            "etcd_data_dir": str(self.workdir / "data" / "etcd"),
-            "local_storage_dir": str(self.workdir / "data"),
-            "rocksmq_data_dir": str(self.workdir / "data" / "rocksmq"),
-            "system_log_path": "",
-            "authorization_enabled": "true" if self.profile.auth else "false",
-            "tls_mode": 0,
-            "server_pem_path": "server.pem",
-            "server_key_path": "server.key",
-            "ca_pem_path": "ca.pem",
-        }
-        text = TEMPLATE_KEY.sub(lambda m: str(values.get(m.group(1), m.group(2) or "")),
-                                dist.template.read_text())
-        config = yaml.safe_load(text)
-        # Internal components talk over loopback only (the machine's other addresses are off limits).
-        for component in COMPONENTS_WITH_IP:
-            if isinstance(config.get(component), dict):
-                config[component]["ip"] = "127.0.0.1"
-        etcd_config = configs / "etcd.yaml"
-        peer = f"http://127.0.0.1:{ports['etcd_peer_port']}"
-        client = f"http://127.0.0.1:{ports['etcd_port']}"
-        etcd_config.write_text(yaml.safe_dump({
-            "name": "default",
-            "listen-peer-urls": peer,
-            "initial-advertise-peer-urls": peer,
-            "initial-cluster": f"default={peer}",
-            "listen-client-urls": client,
-            "advertise-client-urls": client,
-        }))
-        config["etcd"].setdefault("config", {})["path"] = str(etcd_config)
-        config["etcd"]["endpoints"] = f"127.0.0.1:{ports['etcd_port']}"
-        config.setdefault("log", {})["level"] = "warn"
-        milvus_yaml = configs / "milvus.yaml"
-        milvus_yaml.write_text(yaml.safe_dump(config, sort_keys=False))
-        return milvus_yaml
+        return write_config(dist, ports, self.profile.auth, self.workdir / "configs",
+                            ServerPaths.under(self.workdir))
 
     # -- lifecycle -----------------------------------------------------------
     def start(self) -> Endpoint:
@@ -196,6 +147,84 @@ class EmbeddedServer:
                 self.keeper.wait(timeout=30)
             except subprocess.TimeoutExpired:
                 pass
+
+
+def choose_ports(profile: Profile) -> dict:
+    """Free loopback ports for every component, the etcd peer and the HTTP (metrics) port;
+    the documented ones when the profile asks for them (ServerUnavailable if taken)."""
+    ports = dict(zip(COMPONENT_PORT_KEYS + ("etcd_peer_port", "http_port"), free_ports(12)))
+    # A profile on the documented ports needs exactly those ports.
+    for key, wanted in (("proxy_port", profile.grpc_port), ("http_port", profile.http_port)):
+        if wanted is None:
+            continue
+        if not port_is_free(wanted):
+            holder = describe_listener(wanted)
+            raise ServerUnavailable(
+                f"profile '{profile.name}' needs port {wanted}, which is taken"
+                f"{' by ' + holder if holder else ''}; scenarios needing it are skipped"
+            )
+        ports[key] = wanted
+    return ports
+
+
+@dataclass(frozen=True)
+class ServerPaths:
+    """The folders as the Milvus process sees them: the host's for an embedded server,
+    the container's own for a containerized one. `logs` and `data` must exist at start."""
+
+    configs: str
+    logs: str
+    data: str
+
+    @classmethod
+    def under(cls, root: Path) -> "ServerPaths":
+        return cls(str(root / "configs"), str(root / "logs"), str(root / "data"))
+
+
+def write_config(dist: distribution.Distribution, ports: dict, auth: bool, out_dir: Path,
+                 seen_as: ServerPaths) -> Path:
+    """Render milvus.yaml (from the distribution's template), etcd.yaml and glog.conf into
+    `out_dir`, which the server sees as `seen_as.configs`; returns milvus.yaml's path."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    shutil.copy(dist.glog_conf, out_dir / "glog.conf")
+    logs, data, configs = (PurePosixPath(p) for p in (seen_as.logs, seen_as.data, seen_as.configs))
+    values = {
+        **{key: ports[key] for key in COMPONENT_PORT_KEYS},
+        "etcd_log_level": "warn",
+        "etcd_log_path": str(logs / "etcd.log"),
+        "etcd_data_dir": str(data / "etcd"),
+        "local_storage_dir": str(data),
+        "rocksmq_data_dir": str(data / "rocksmq"),
+        "system_log_path": "",
+        "authorization_enabled": "true" if auth else "false",
+        "tls_mode": 0,
+        "server_pem_path": "server.pem",
+        "server_key_path": "server.key",
+        "ca_pem_path": "ca.pem",
+    }
+    text = TEMPLATE_KEY.sub(lambda m: str(values.get(m.group(1), m.group(2) or "")),
+                            dist.template.read_text())
+    config = yaml.safe_load(text)
+    # Internal components talk over loopback only (the machine's other addresses are off limits).
+    for component in COMPONENTS_WITH_IP:
+        if isinstance(config.get(component), dict):
+            config[component]["ip"] = "127.0.0.1"
+    peer = f"http://127.0.0.1:{ports['etcd_peer_port']}"
+    client = f"http://127.0.0.1:{ports['etcd_port']}"
+    (out_dir / "etcd.yaml").write_text(yaml.safe_dump({
+        "name": "default",
+        "listen-peer-urls": peer,
+        "initial-advertise-peer-urls": peer,
+        "initial-cluster": f"default={peer}",
+        "listen-client-urls": client,
+        "advertise-client-urls": client,
+    }))
+    config["etcd"].setdefault("config", {})["path"] = str(configs / "etcd.yaml")
+    config["etcd"]["endpoints"] = f"127.0.0.1:{ports['etcd_port']}"
+    config.setdefault("log", {})["level"] = "warn"
+    milvus_yaml = out_dir / "milvus.yaml"
+    milvus_yaml.write_text(yaml.safe_dump(config, sort_keys=False))
+    return milvus_yaml
 
 
 def stop_keeper(pid: int, wait_seconds: float = 30) -> None:
