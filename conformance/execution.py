@@ -12,7 +12,7 @@ from typing import Optional
 
 from .drivers.process import DriverProcess
 from .scenario.expectations import check
-from .scenario.model import Scenario
+from .scenario.model import HARNESS_OPS, Scenario
 from .scenario.requirements import droppable_args
 from .scenario.values import Values
 from .servers.profiles import Endpoint
@@ -40,7 +40,19 @@ def deadline_for(step, args: dict) -> float:
     return DEFAULT_DEADLINE_SECONDS
 
 
-def run_scenario(scenario: Scenario, driver: DriverProcess, endpoint: Optional[Endpoint]) -> Run:
+def _harness_step(step, args: dict, values: Values, control) -> dict:
+    """A step the harness performs itself (a server action or a proxy mode), as a response."""
+    started = time.perf_counter()
+    if step.op == "server":
+        result = control.act(args["action"])
+    else:
+        values.proxy().set(args["mode"], args.get("latency_ms", 0))
+        result = {"mode": args["mode"], "port": values.proxy().port}
+    return {"ok": True, "result": result, "elapsed_ms": round((time.perf_counter() - started) * 1000, 3),
+            "warnings": []}
+
+
+def run_scenario(scenario: Scenario, driver: DriverProcess, endpoint: Optional[Endpoint], control=None) -> Run:
     run = Run()
     values = Values(endpoint)
     try:
@@ -54,7 +66,10 @@ def run_scenario(scenario: Scenario, driver: DriverProcess, endpoint: Optional[E
             args = values.resolve({k: v for k, v in step.args.items() if k not in dropped})
             expect = values.resolve(step.expect)
             started = time.perf_counter()
-            response = driver.request(step.op, args, deadline_for(step, args))
+            if step.op in HARNESS_OPS:
+                response = _harness_step(step, args, values, control)
+            else:
+                response = driver.request(step.op, args, deadline_for(step, args))
             wall_ms = round((time.perf_counter() - started) * 1000, 3)
             if not response.get("ok") and (response.get("error") or {}).get("category") == "unsupported_op":
                 raise DriverError(f"driver '{driver.manifest.name}' does not implement op '{step.op}' "

@@ -179,6 +179,7 @@ class ScenarioItem(pytest.Item):
         self.driver = driver
         self.run = None
         self.deviation = None
+        self.control = None  # a private server's controls (fault scenarios)
         self.add_marker(pytest.mark.conformance)
         self.record = {"scenario": scenario.to_json(), "driver": driver, "driver_info": None,
                        "server": None, "transcript": [], "deviation": None, "stderr_tail": "", "log_tail": ""}
@@ -190,9 +191,11 @@ class ScenarioItem(pytest.Item):
     def setup(self):
         try:
             self._setup()
+            return
         except (DriverError, ServerStartError, BuildFailed, ConformanceError) as exc:
-            # An error (not a fail): one clear paragraph, the tail of the log that explains it.
-            pytest.fail(self._problem(exc), pytrace=False)
+            problem = self._problem(exc)
+        # An error (not a fail): one clear paragraph, the tail of the log that explains it.
+        pytest.fail(problem, pytrace=False)
 
     def _problem(self, exc) -> str:
         if isinstance(exc, DriverError):
@@ -221,7 +224,10 @@ class ScenarioItem(pytest.Item):
         if gap:
             pytest.skip(gap)
         try:
-            endpoint = state.pool.get(self.scenario.requires.profile)
+            if self.scenario.requires.private_server:
+                endpoint, self.control = state.pool.private(self.scenario.requires.profile, self.nodeid)
+            else:
+                endpoint = state.pool.get(self.scenario.requires.profile)
         except ServerUnavailable as exc:
             pytest.skip(str(exc))
         self.record["server"] = {k: v for k, v in endpoint.to_json().items() if k not in ("password", "root_password")}
@@ -231,11 +237,16 @@ class ScenarioItem(pytest.Item):
         self.deviation = known_deviation(self.scenario, proc.manifest.known_deviations, sdk_version)
         self.record["deviation"] = self.deviation
         try:
-            self.run = run_scenario(self.scenario, proc, endpoint)
+            self.run = run_scenario(self.scenario, proc, endpoint, self.control)
         finally:
             if self.run is None:
                 self.record["stderr_tail"] = proc.stderr_tail()
         self.record["transcript"] = self.run.transcript
+
+    def teardown(self):
+        if self.control is not None:
+            self.control.close()
+            self.control = None
 
     def runtest(self):
         _allure_story(self)

@@ -2,6 +2,7 @@
 results.json envelope, and write the run's report folder."""
 
 import hashlib
+import re
 import os
 import platform
 import time
@@ -21,6 +22,14 @@ def _skip_reason(longrepr) -> str:
     else:
         text = str(longrepr)
     return text[len("Skipped: "):] if text.startswith("Skipped: ") else text
+
+
+def _text(report) -> str:
+    """The failure text, without xdist's "[gw0] linux -- Python ..." header line."""
+    lines = report.longreprtext.splitlines()
+    if lines and re.match(r"^\[gw\d+\] ", lines[0]):
+        lines = lines[1:]
+    return "\n".join(lines).strip()
 
 
 def _payload(report):
@@ -46,22 +55,22 @@ class Collector:
         entry["duration_s"] = round(entry["duration_s"] + report.duration, 3)
         if report.when == "setup":
             if report.failed:
-                entry.update(outcome="error", message=report.longreprtext)
+                entry.update(outcome="error", message=_text(report))
             elif report.skipped:
                 entry.update(outcome="skip", message=_skip_reason(report.longrepr))
         elif report.when == "call":
             if hasattr(report, "wasxfail") and report.skipped:
                 entry.update(outcome="xfail", message=report.wasxfail)
             elif report.failed:
-                entry.update(outcome="fail", message=report.longreprtext)
+                entry.update(outcome="fail", message=_text(report))
             elif report.passed:
                 entry.update(outcome="pass", message="")
         elif report.when == "teardown" and report.failed and entry["outcome"] in (None, "pass"):
-            entry.update(outcome="error", message=report.longreprtext)
+            entry.update(outcome="error", message=_text(report))
 
     def add_collection_error(self, report) -> None:
         self.collection_errors.append({"nodeid": report.nodeid, "outcome": "error",
-                                       "message": report.longreprtext.strip()})
+                                       "message": _text(report)})
 
     def outcomes(self) -> list:
         return [e for e in self.entries.values() if e["outcome"]]

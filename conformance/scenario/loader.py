@@ -116,8 +116,15 @@ def _build(data: dict, root, path: Path, shown: str) -> "list[Scenario]":
                 raise ScenarioFormatError(
                     f"unknown reference ${{{unknown[0]}}}; known: " + ", ".join(f"${{{k}}}" for k in KNOWN),
                     where=f"{shown}:{line}")
+        requires = Requirements.merged(data.get("requires", {}), raw.get("requires", {}))
+        for i, s in enumerate(raw["steps"]):
+            if "server" in s and not requires.private_server:
+                line = _node_at(root, ["scenarios", index, "steps", i]).start_mark.line + 1
+                raise ScenarioFormatError(
+                    f"`server: {s['server']}` needs `requires: {{private_server: true}}`: a shared server "
+                    f"cannot be stopped or paused", where=f"{shown}:{line}")
         steps = tuple(
-            Step(op=s["op"], args=s.get("args", {}), expect=s.get("expect", {"ok": True}),
+            Step(op=_op_of(s), args=_args_of(s), expect=s.get("expect", {"ok": True}),
                  line=_node_at(root, ["scenarios", index, "steps", i]).start_mark.line + 1,
                  note=s.get("note", ""), deadline_seconds=s.get("deadline_seconds"),
                  optional_args=tuple(s.get("optional_args", ())))
@@ -126,11 +133,22 @@ def _build(data: dict, root, path: Path, shown: str) -> "list[Scenario]":
         scenarios.append(Scenario(
             id=raw["id"], title=raw["title"], spec=tuple(raw["spec"]), group=group,
             tags=tuple(raw.get("tags", [])),
-            requires=Requirements.merged(data.get("requires", {}), raw.get("requires", {})),
-            steps=steps, path=shown, line=node.start_mark.line + 1,
+            requires=requires, steps=steps, path=shown, line=node.start_mark.line + 1,
             description=raw.get("description", ""),
         ))
     return scenarios
+
+
+def _op_of(step: dict) -> str:
+    return "server" if "server" in step else "proxy" if "proxy" in step else step["op"]
+
+
+def _args_of(step: dict) -> dict:
+    if "server" in step:
+        return {"action": step["server"]}
+    if "proxy" in step:
+        return dict(step["proxy"])
+    return step.get("args", {})
 
 
 def scenario_files(root: Path) -> "list[Path]":

@@ -11,6 +11,7 @@ class Requirements:
     capabilities: tuple = ()
     sdk: dict = field(default_factory=dict)  # driver name -> version range
     drivers: tuple = ()  # only these drivers run it (documentation examples: the docs driver)
+    private_server: bool = False  # a server of its own, which its steps may stop, pause, restart
 
     @classmethod
     def merged(cls, outer: dict, inner: dict) -> "Requirements":
@@ -23,7 +24,11 @@ class Requirements:
             capabilities=caps,
             sdk={**outer.get("sdk", {}), **inner.get("sdk", {})},
             drivers=tuple(data.get("drivers", ())),
+            private_server=bool(data.get("private_server", False)),
         )
+
+
+HARNESS_OPS = ("server", "proxy")  # steps the harness performs itself, between driver steps
 
 
 @dataclass(frozen=True)

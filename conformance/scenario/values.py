@@ -16,7 +16,7 @@ from ..servers.ports import free_ports
 REFERENCE = re.compile(r"\$\{([a-z_]+(?:\.[a-z_]+)?)(\|str)?\}")
 SERVER_FIELDS = ("host", "grpc_port", "http_port", "port", "address", "uri", "user", "password",
                  "root_user", "root_password", "version", "profile")
-FIXTURES = ("unused_port", "silent_port")
+FIXTURES = ("unused_port", "silent_port", "proxy.port")
 KNOWN = tuple(f"server.{f}" for f in SERVER_FIELDS) + FIXTURES
 
 
@@ -67,12 +67,24 @@ class Values:
 
     def __init__(self, endpoint):
         self.server = endpoint.template_values() if endpoint else {}
+        self.endpoint = endpoint
         self.fixtures = {}
         self._listeners = []
+        self._proxy = None
+
+    def proxy(self):
+        """The scenario's fault proxy in front of the server's gRPC port (made on first use)."""
+        if self._proxy is None:
+            from ..faults.proxy import FaultProxy
+
+            self._proxy = FaultProxy(self.endpoint.host, self.endpoint.grpc_port)
+        return self._proxy
 
     def _lookup(self, name: str):
         if name.startswith("server."):
             return self.server[name[len("server."):]]
+        if name == "proxy.port":
+            return self.proxy().port
         if name not in self.fixtures:
             if name == "unused_port":
                 self.fixtures[name] = free_ports(1)[0]
@@ -98,3 +110,5 @@ class Values:
     def close(self):
         for listener in self._listeners:
             listener.close()
+        if self._proxy is not None:
+            self._proxy.close()

@@ -9,6 +9,7 @@ the same message instead of starting it again."""
 
 import json
 import os
+import re
 import shutil
 from pathlib import Path
 from typing import Optional
@@ -82,6 +83,27 @@ class ServerPool:
             return {"error": str(exc), "log_tail": exc.log_tail}
         except ConformanceError as exc:
             return {"error": str(exc)}
+
+    def private(self, profile: str, label: str):
+        """A server for one scenario only (its steps may stop or pause it): (endpoint, control)."""
+        if self.uri:
+            raise ServerUnavailable("needs a server the harness controls (it stops, pauses and restarts it); "
+                                    "the server given by --milvus-uri is not one")
+        from ..faults.control import ServerControl
+
+        root = self.state_dir / "private" / re.sub(r"[^A-Za-z0-9_.-]", "_", label)[-80:]
+        server = EmbeddedServer(PROFILES[profile], root / "server", root / "server.log", self.owner_pid,
+                                version=self.milvus_version)
+        try:
+            endpoint = server.start()
+            if endpoint.auth:
+                from .admin import create_scenario_user
+
+                create_scenario_user(endpoint)
+        except BaseException:
+            server.stop()
+            raise
+        return endpoint, ServerControl(server, endpoint)
 
     def started(self) -> "dict[str, Endpoint]":
         found = {}

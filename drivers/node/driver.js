@@ -523,7 +523,7 @@ function guard(promise, ms) {
         reject(
           new DriverError(
             'DriverDeadlineExceeded',
-            'timeout',
+            'unknown',
             `the SDK call did not settle within ${ms} ms (driver guard: deadline_ms + 1000)`
           )
         ),

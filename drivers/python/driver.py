@@ -9,6 +9,7 @@ import sys
 import time
 import warnings
 from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import TimeoutError as FuturesTimeout
 
 # stdout carries the protocol; everything else the SDK prints goes to stderr.
 _protocol_out = sys.stdout
@@ -63,6 +64,8 @@ def categorize_one(exc: BaseException) -> str:
     code = getattr(exc, "code", None)
     if isinstance(exc, NotImplementedError):
         return "not_implemented"
+    if name == "DriverDeadline":
+        return "unknown"  # a hang is never an expected outcome (PROTOCOL section 4)
     if name == "ConnectionNotExistException" or "should create connect" in text:
         return "not_connected"
     if "not the same as passed in" in text:
@@ -203,6 +206,26 @@ class _WarningLog(logging.Handler):
         self.messages.append(f"{record.name}: {record.getMessage()}")
 
 
+class DriverDeadline(Exception):
+    """The SDK call did not return before the request's deadline (the SDK hangs)."""
+
+
+_pool = ThreadPoolExecutor(max_workers=4)
+
+
+def call_with_deadline(fn, args: dict, deadline_ms):
+    """Answer before the harness gives up: a hanging SDK call is a finding, not a dead driver."""
+    if not deadline_ms:
+        return fn(args)
+    future = _pool.submit(fn, args)
+    seconds = max(0.5, deadline_ms / 1000 - 1.0)
+    try:
+        return future.result(timeout=seconds)
+    except FuturesTimeout:
+        raise DriverDeadline(f"the SDK call had not returned after {seconds:.1f} s (the request's deadline); "
+                             f"the driver abandoned it")
+
+
 def handle(request: dict) -> dict:
     op = OPS.get(request.get("op"))
     response = {"id": request.get("id")}
@@ -214,7 +237,8 @@ def handle(request: dict) -> dict:
             warnings.simplefilter("always")
             if op is None:
                 raise UnsupportedOp(f"unknown op {request.get('op')!r}")
-            response.update(ok=True, result=op(request.get("args") or {}))
+            response.update(ok=True, result=call_with_deadline(op, request.get("args") or {},
+                                                                request.get("deadline_ms")))
     except UnsupportedOp as exc:
         caught = []
         response.update(ok=False, error={"category": "unsupported_op", "type": "UnsupportedOp",

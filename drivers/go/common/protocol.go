@@ -192,7 +192,7 @@ func (d *driverState) serve(line []byte) response {
 	case res = <-done:
 	case <-time.After(deadline + guardGrace):
 		call.abandoned.Store(true)
-		res = opResult{err: driverError("timeout", "DriverDeadline", fmt.Sprintf(
+		res = opResult{err: driverError("unknown", "DriverDeadline", fmt.Sprintf(
 			"op %q did not return within deadline_ms=%d (+%v): the SDK call ignored its context; the driver answered without it", req.Op, deadline.Milliseconds(), guardGrace))}
 		res.elapsed = deadline + guardGrace
 	}

@@ -1,0 +1,85 @@
+"""Server actions for fault scenarios, on a server private to one scenario.
+
+stop/start keep the address the driver knows (the gRPC and HTTP ports), so
+a "start" is the same server from the client's point of view; pause/resume
+freeze the process (SIGSTOP/SIGCONT): it still accepts TCP in the kernel
+but never answers, like a hung server."""
+
+import os
+import signal
+import time
+
+from ..errors import ServerStartError
+from ..servers.embedded import EmbeddedServer, choose_ports
+
+
+class _SameAddress(EmbeddedServer):
+    """An embedded server that comes back on the gRPC and HTTP ports it had."""
+
+    def __init__(self, *args, grpc_port: int, http_port: int, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fixed = {"proxy_port": grpc_port, "http_port": http_port}
+
+    def _choose_ports(self) -> dict:
+        return {**choose_ports(self.profile), **self.fixed}
+
+
+class ServerControl:
+    ACTIONS = ("stop", "start", "restart", "pause", "resume")
+
+    def __init__(self, server: EmbeddedServer, endpoint):
+        self.server = server
+        self.endpoint = endpoint
+        self.running = True
+        self.paused = False
+
+    def act(self, action: str) -> dict:
+        started = time.perf_counter()
+        if action not in self.ACTIONS:
+            raise ServerStartError(f"unknown server action '{action}'")
+        getattr(self, f"_{action}")()
+        return {"action": action, "running": self.running, "paused": self.paused,
+                "seconds": round(time.perf_counter() - started, 3)}
+
+    def _signal(self, sig) -> None:
+        pid = self.server.server_pid()
+        if not pid:
+            raise ServerStartError("the private server has no process to signal")
+        os.kill(pid, sig)
+
+    def _pause(self):
+        self._signal(signal.SIGSTOP)
+        self.paused = True
+
+    def _resume(self):
+        self._signal(signal.SIGCONT)
+        self.paused = False
+
+    def _stop(self):
+        if self.paused:
+            self._resume()
+        self.server.stop()
+        self.running = False
+
+    def _start(self):
+        if self.running:
+            return
+        old = self.server
+        self.server = _SameAddress(old.profile, old.workdir, old.log_path, old.owner_pid, version=old.version,
+                                   grpc_port=self.endpoint.grpc_port, http_port=self.endpoint.http_port)
+        self.server.start()
+        self.running = True
+        if self.endpoint.auth:
+            from ..servers.admin import create_scenario_user
+
+            create_scenario_user(self.endpoint)
+
+    def _restart(self):
+        self._stop()
+        self._start()
+
+    def close(self):
+        if self.paused:
+            self._resume()
+        self.server.stop()
+        self.running = False
