@@ -39,6 +39,8 @@ def pytest_addoption(parser):
                     help="drivers to run (drivers/registry.yaml); default: all")
     group.addoption("--sdk", action="append", default=[], metavar="DRIVER=VERSION",
                     help="SDK version, range or local checkout per driver, e.g. python=2.4.9")
+    group.addoption("--server", choices=("embedded", "container"), default="embedded",
+                    help="how servers are provided: embedded processes (default) or containers (Docker engine)")
     group.addoption("--milvus-version", default=None, help="embedded Milvus version (PyPI `milvus`), default 2.3.5")
     group.addoption("--milvus-uri", default="", help="run against this existing server instead "
                     "(http://[user:password@]host:port); scenarios needing another profile are skipped")
@@ -86,7 +88,7 @@ def pytest_configure(config):
     ctx = RunContext(
         run_id=run_id, owner_pid=os.getpid(), scratch=str(new_scratch()),
         report_dir=str(Path(config.getoption("report_dir")).resolve() / run_id), drivers=drivers,
-        sdk_requests=sdk_requests, milvus_uri=config.getoption("milvus_uri"),
+        sdk_requests=sdk_requests, milvus_uri=config.getoption("milvus_uri"), server=config.getoption("server"),
         milvus_http_port=config.getoption("milvus_http_port"), suite=config.getoption("suite"),
         scenarios=str(scenarios.resolve()), spec=_spec_option(config, scenarios),
         **({"milvus_version": config.getoption("milvus_version")} if config.getoption("milvus_version") else {}),
@@ -358,7 +360,7 @@ def pytest_report_header(config):
     if state is None or config.stash.get(COLLECTOR, None) is None:
         return None
     ctx = state.ctx
-    server = ctx.milvus_uri or f"embedded Milvus {ctx.milvus_version}"
+    server = ctx.milvus_uri or f"{ctx.server} Milvus {ctx.milvus_version}"
     sdks = ", ".join(f"{d}={ctx.sdk_requests.get(d) or state.registry[d].default_version}" for d in ctx.drivers)
     return [f"milvus-conformance: run {ctx.run_id}; server: {server}; drivers: {sdks}; suite: {ctx.suite}"]
 

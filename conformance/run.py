@@ -29,6 +29,7 @@ class RunContext:
     drivers: list           # names, in column order
     sdk_requests: dict      # driver -> request ("" = manifest default)
     milvus_version: str = DEFAULT_MILVUS_VERSION
+    server: str = "embedded"  # embedded | container (ignored with milvus_uri)
     milvus_uri: str = ""
     milvus_http_port: int = 0
     suite: str = "full"

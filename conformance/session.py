@@ -23,7 +23,8 @@ class ProcessState:
         self.registry = registry
         self.worker = worker
         self.pool = ServerPool(ctx.scratch_path / "servers", ctx.owner_pid, ctx.milvus_version,
-                               uri=ctx.milvus_uri, uri_http_port=ctx.milvus_http_port or None)
+                               uri=ctx.milvus_uri, uri_http_port=ctx.milvus_http_port or None,
+                               provider=ctx.server)
         self.processes: "dict[str, DriverProcess]" = {}
 
     def build(self, driver: str) -> Build:

@@ -47,22 +47,31 @@ class ServerControl:
             raise ServerStartError("the private server has no process to signal")
         os.kill(pid, sig)
 
+    @property
+    def _native(self) -> bool:
+        """Providers with their own controls (a container: docker pause, stop, start)."""
+        return hasattr(self.server, "stop_server")
+
     def _pause(self):
-        self._signal(signal.SIGSTOP)
+        self.server.pause() if self._native else self._signal(signal.SIGSTOP)
         self.paused = True
 
     def _resume(self):
-        self._signal(signal.SIGCONT)
+        self.server.resume() if self._native else self._signal(signal.SIGCONT)
         self.paused = False
 
     def _stop(self):
         if self.paused:
             self._resume()
-        self.server.stop()
+        self.server.stop_server() if self._native else self.server.stop()
         self.running = False
 
     def _start(self):
         if self.running:
+            return
+        if self._native:  # same container, ports and data
+            self.server.start_server()
+            self.running = True
             return
         old = self.server
         self.server = _SameAddress(old.profile, old.workdir, old.log_path, old.owner_pid, version=old.version,

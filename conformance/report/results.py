@@ -110,7 +110,7 @@ class Collector:
                         "cpus": os.cpu_count()},
             "servers": {profile: {k: v for k, v in ep.to_json().items() if k not in ("password", "root_password")}
                         for profile, ep in endpoints.items()},
-            "server_source": self.ctx.milvus_uri or f"embedded Milvus {self.ctx.milvus_version}",
+            "server_source": self.ctx.milvus_uri or f"{self.ctx.server} Milvus {self.ctx.milvus_version}",
             "drivers": self.drivers(),
             "summary": self.summary(),
             "collection_errors": self.collection_errors,

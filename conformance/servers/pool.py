@@ -36,7 +36,8 @@ def endpoint_from_uri(uri: str, http_port: Optional[int]) -> Endpoint:
 
 class ServerPool:
     def __init__(self, state_dir: Path, owner_pid: int, milvus_version: str, uri: str = "",
-                 uri_http_port: Optional[int] = None):
+                 uri_http_port: Optional[int] = None, provider: str = "embedded"):
+        self.provider = provider
         self.state_dir = state_dir
         self.owner_pid = owner_pid
         self.milvus_version = milvus_version
@@ -65,10 +66,16 @@ class ServerPool:
                                    f"its log is {endpoint.log_path}", log_tail=_tail(endpoint.log_path))
         return endpoint
 
+    def _server(self, profile: str, workdir: Path, log: Path):
+        """A server of the run's provider: an embedded process or a container."""
+        if self.provider == "container":
+            from .container import ContainerServer as Server
+        else:
+            Server = EmbeddedServer
+        return Server(PROFILES[profile], workdir, log, self.owner_pid, version=self.milvus_version)
+
     def _start(self, profile: str) -> dict:
-        workdir = self.state_dir / profile
-        server = EmbeddedServer(PROFILES[profile], workdir, self.state_dir / f"{profile}.log", self.owner_pid,
-                                version=self.milvus_version)
+        server = self._server(profile, self.state_dir / profile, self.state_dir / f"{profile}.log")
         try:
             endpoint = server.start()
             if endpoint.auth:
@@ -92,8 +99,7 @@ class ServerPool:
         from ..faults.control import ServerControl
 
         root = self.state_dir / "private" / re.sub(r"[^A-Za-z0-9_.-]", "_", label)[-80:]
-        server = EmbeddedServer(PROFILES[profile], root / "server", root / "server.log", self.owner_pid,
-                                version=self.milvus_version)
+        server = self._server(profile, root / "server", root / "server.log")
         try:
             endpoint = server.start()
             if endpoint.auth:
@@ -116,7 +122,12 @@ class ServerPool:
     def shutdown(self, keep_logs_in: Optional[Path] = None) -> None:
         """Stop every server of this run; copy their logs to the report first."""
         for profile, endpoint in self.started().items():
-            stop_keeper(endpoint.extra.get("keeper_pid", 0))
+            if endpoint.provider == "container":
+                from .container import stop_endpoint
+
+                stop_endpoint(endpoint)  # also when its watcher is gone
+            else:
+                stop_keeper(endpoint.extra.get("keeper_pid", 0))
             if keep_logs_in and endpoint.log_path and Path(endpoint.log_path).exists():
                 keep_logs_in.mkdir(parents=True, exist_ok=True)
                 shutil.copy(endpoint.log_path, keep_logs_in / f"server-{profile}.log")
