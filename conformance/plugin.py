@@ -149,13 +149,13 @@ class ScenarioFile(pytest.File):
                                           where=scenario.location)
             if state.ctx.suite == "quick" and "quick" not in scenario.tags:
                 continue
-            for driver in state.ctx.drivers:
+            for column, driver, version in state.ctx.columns():
                 only = state.registry[driver].only_groups
                 if (scenario.requires.drivers and driver not in scenario.requires.drivers) or (
                         only and scenario.group not in only):
                     continue  # not this driver's subject: no cell at all, rather than a skip
-                yield ScenarioItem.from_parent(self, name=f"{scenario.id}[{driver}]", scenario=scenario,
-                                               driver=driver)
+                yield ScenarioItem.from_parent(self, name=f"{scenario.id}[{column}]", scenario=scenario,
+                                               driver=driver, server_version=version, column=column)
 
     def repr_failure(self, excinfo):
         if isinstance(excinfo.value, ConformanceError):
@@ -175,15 +175,17 @@ class ScenarioFailure(AssertionError):
 
 
 class ScenarioItem(pytest.Item):
-    def __init__(self, *, scenario, driver, **kwargs):
+    def __init__(self, *, scenario, driver, server_version, column, **kwargs):
         super().__init__(**kwargs)
         self.scenario = scenario
         self.driver = driver
+        self.server_version = server_version
         self.run = None
         self.deviation = None
         self.control = None  # a private server's controls (fault scenarios)
         self.add_marker(pytest.mark.conformance)
-        self.record = {"scenario": scenario.to_json(), "driver": driver, "driver_info": None,
+        self.record = {"scenario": scenario.to_json(), "driver": driver, "column": column,
+                       "server_version": server_version, "driver_info": None,
                        "server": None, "transcript": [], "deviation": None, "stderr_tail": "", "log_tail": ""}
         self.user_properties.append((RECORD_KEY, self.record))
 
@@ -227,9 +229,10 @@ class ScenarioItem(pytest.Item):
             pytest.skip(gap)
         try:
             if self.scenario.requires.private_server:
-                endpoint, self.control = state.pool.private(self.scenario.requires.profile, self.nodeid)
+                endpoint, self.control = state.pool.private(self.scenario.requires.profile, self.nodeid,
+                                                            self.server_version)
             else:
-                endpoint = state.pool.get(self.scenario.requires.profile)
+                endpoint = state.pool.get(self.scenario.requires.profile, self.server_version)
         except ServerUnavailable as exc:
             pytest.skip(str(exc))
         self.record["server"] = {k: v for k, v in endpoint.to_json().items() if k not in ("password", "root_password")}

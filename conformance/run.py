@@ -45,6 +45,18 @@ class RunContext:
         return cls(**data)
 
     @property
+    def milvus_versions(self) -> "list[str]":
+        """--milvus-version 2.2.16,2.3.5: every scenario runs against each."""
+        return [v.strip() for v in self.milvus_version.split(",") if v.strip()]
+
+    def column(self, driver: str, version: str) -> str:
+        """A report column: the driver, and the server version when there are several."""
+        return f"{driver}@{version}" if len(self.milvus_versions) > 1 else driver
+
+    def columns(self) -> "list[tuple[str, str, str]]":
+        return [(self.column(d, v), d, v) for d in self.drivers for v in self.milvus_versions]
+
+    @property
     def scratch_path(self) -> Path:
         return Path(self.scratch)
 

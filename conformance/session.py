@@ -22,7 +22,7 @@ class ProcessState:
         self.ctx = ctx
         self.registry = registry
         self.worker = worker
-        self.pool = ServerPool(ctx.scratch_path / "servers", ctx.owner_pid, ctx.milvus_version,
+        self.pool = ServerPool(ctx.scratch_path / "servers", ctx.owner_pid, ctx.milvus_versions[0],
                                uri=ctx.milvus_uri, uri_http_port=ctx.milvus_http_port or None,
                                provider=ctx.server)
         self.processes: "dict[str, DriverProcess]" = {}

@@ -37,6 +37,10 @@ document.addEventListener('change', e=>{ if(e.target.closest('.filters')) applyF
 """
 
 
+def _column(entry) -> str:
+    return entry.get("column") or entry["driver"]
+
+
 def _cell_id(scenario_id: str, driver: str) -> str:
     return f"cell-{scenario_id}-{driver}".replace(".", "_")
 
@@ -69,9 +73,9 @@ def _transcript(entry) -> str:
 def _details(entry) -> str:
     scenario = entry["scenario"]
     parts = [
-        f"<details id='{_cell_id(scenario['id'], entry['driver'])}' class='{entry['outcome']}-border'>",
+        f"<details id='{_cell_id(scenario['id'], _column(entry))}' class='{entry['outcome']}-border'>",
         f"<summary><b class='{entry['outcome']}'>&nbsp;{SYMBOL[entry['outcome']]}&nbsp;</b> "
-        f"{escape(scenario['id'])} · <b>{escape(entry['driver'])}</b> — {escape(scenario['title'])}</summary>",
+        f"{escape(scenario['id'])} · <b>{escape(_column(entry))}</b> — {escape(scenario['title'])}</summary>",
         f"<p class=muted>{escape(scenario['file'])} · spec: {escape(', '.join(scenario['spec']))} · "
         f"{entry['duration_s']} s</p>",
     ]
@@ -118,15 +122,24 @@ def _coverage(by_scenario) -> str:
 
 
 def render(data: dict) -> str:
-    drivers = list(data["drivers"])
+    columns = data.get("columns") or [{"column": d, "driver": d, "server_version": ""} for d in data["drivers"]]
+    drivers = [c["column"] for c in columns]
+    driver_of = {c["column"]: c["driver"] for c in columns}
+    several_versions = len({c["server_version"] for c in columns}) > 1
     by_scenario = {}
     for entry in data["outcomes"]:
         scenario = entry["scenario"]
-        by_scenario.setdefault(scenario["id"], (scenario, {}))[1][entry["driver"]] = entry
+        by_scenario.setdefault(scenario["id"], (scenario, {}))[1][_column(entry)] = entry
+
+    def sdk_of(column: str) -> str:
+        sdk = data["drivers"].get(driver_of[column], {}).get("sdk") or {}
+        return f"{sdk.get('name', '?')} {sdk.get('version', '?')}"
+
     head = "".join(
-        f"<th class=driver data-driver='{escape(d)}'>{escape(d)}<div class=muted>"
-        f"{escape(str((data['drivers'][d].get('sdk') or {}).get('name', '')))} "
-        f"{escape(str((data['drivers'][d].get('sdk') or {}).get('version', '')))}</div></th>" for d in drivers)
+        f"<th class=driver data-driver='{escape(c['column'])}'>{escape(c['driver'])}<div class=muted>"
+        f"{escape(sdk_of(c['column']))}</div>"
+        + (f"<div>Milvus {escape(c['server_version'])}</div>" if several_versions else "") + "</th>"
+        for c in columns)
     rows, group = [], None
     for scenario_id, (scenario, cells) in sorted(by_scenario.items(), key=lambda kv: (kv[1][0]["group"], kv[1][0]["file"])):
         if scenario["group"] != group:
@@ -147,8 +160,7 @@ def render(data: dict) -> str:
                     f"<td><code>{escape(scenario_id)}</code><div>{escape(scenario['title'])}</div></td>"
                     f"<td class=muted>{escape(', '.join(scenario['spec']))}</td>{''.join(tds)}</tr>")
     summary_rows = "".join(
-        f"<tr><td>{escape(d)}</td><td>{escape(str((data['drivers'][d].get('sdk') or {}).get('name', '?')))} "
-        f"{escape(str((data['drivers'][d].get('sdk') or {}).get('version', '?')))}</td>"
+        f"<tr><td>{escape(d)}</td><td>{escape(sdk_of(d))}</td>"
         f"<td>{'n/a' if c['score'] is None else format(c['score'], '.0%')}</td>"
         + "".join(f"<td class='{o if c[o] else ''}'>{c[o]}</td>" for o in ("pass", "fail", "xfail", "skip", "error"))
         + "</tr>"

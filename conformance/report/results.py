@@ -87,16 +87,18 @@ class Collector:
         return {name: found.get(name, {"name": name}) for name in self.ctx.drivers}
 
     def summary(self) -> dict:
-        per_driver = {}
-        for name in self.ctx.drivers:
+        """Counts and conformance score per report column (a driver, or driver@server-version)."""
+        per_column = {}
+        for column, driver, version in self.ctx.columns():
             counts = {o: 0 for o in OUTCOMES}
             for entry in self.outcomes():
-                if entry["driver"] == name:
+                if entry.get("column", entry["driver"]) == column:
                     counts[entry["outcome"]] += 1
             ran = counts["pass"] + counts["fail"] + counts["xfail"]
-            counts["score"] = round(counts["pass"] / ran, 4) if ran else None
-            per_driver[name] = counts
-        return per_driver
+            counts.update(score=round(counts["pass"] / ran, 4) if ran else None, driver=driver,
+                          server_version=version)
+            per_column[column] = counts
+        return per_column
 
     def envelope(self, endpoints: dict, interrupted: bool) -> dict:
         spec_text = SPEC_FILE.read_bytes() if SPEC_FILE.exists() else b""
@@ -114,7 +116,8 @@ class Collector:
             "drivers": self.drivers(),
             "summary": self.summary(),
             "collection_errors": self.collection_errors,
-            "outcomes": sorted(self.outcomes(), key=lambda e: (e["scenario"]["file"], e["driver"])),
+            "columns": [{"column": c, "driver": d, "server_version": v} for c, d, v in self.ctx.columns()],
+            "outcomes": sorted(self.outcomes(), key=lambda e: (e["scenario"]["file"], e.get("column", e["driver"]))),
         }
 
     def write(self, report_dir: Path, endpoints: dict, interrupted: bool = False) -> dict:
@@ -136,7 +139,7 @@ class Collector:
     def summary_lines(self) -> "list[str]":
         lines = ["", "milvus-conformance compliance:"]
         for name, counts in self.summary().items():
-            info = self.drivers().get(name, {})
+            info = self.drivers().get(counts["driver"], {})
             sdk = info.get("sdk") or {}
             score = f"{counts['score']:.0%}" if counts["score"] is not None else "n/a"
             lines.append(f"  {name:14} {sdk.get('name', '?')} {sdk.get('version', '?'):10} score {score:>5}  "

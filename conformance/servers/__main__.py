@@ -8,6 +8,7 @@ server and its scratch folder are gone."""
 import argparse
 import json
 import os
+import shutil
 import signal
 import sys
 import tempfile
@@ -38,9 +39,7 @@ def main() -> int:
         pass
     finally:
         server.stop()
-        for leftover in base.glob("*"):
-            leftover.unlink(missing_ok=True)
-        base.rmdir()
+        shutil.rmtree(base, ignore_errors=True)
     return 0
 
 

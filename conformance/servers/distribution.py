@@ -22,6 +22,7 @@ from ..errors import ConformanceError
 from ..paths import cache_dir
 
 DEFAULT_MILVUS_VERSION = "2.3.5"
+DEFAULT_GLOG_CONF = "--logtostderr=true\n--minloglevel=2\n"
 
 
 @dataclass(frozen=True)
@@ -54,6 +55,8 @@ def ensure(version: str = DEFAULT_MILVUS_VERSION) -> Distribution:
         if not marker.exists():
             _download_and_unpack(version, root)
             marker.write_text(json.dumps({"version": version}))
+    if not (root / "glog.conf").exists():  # unpacked by an earlier harness that did not add it
+        (root / "glog.conf").write_text(DEFAULT_GLOG_CONF)
     return Distribution(version, root / "bin", root / "config.yaml.template", root / "glog.conf")
 
 
@@ -85,3 +88,5 @@ def _download_and_unpack(version: str, root: Path) -> None:
                     os.chmod(target, 0o755)
                 elif name in ("milvus/data/config.yaml.template", "milvus/data/glog.conf"):
                     (root / Path(name).name).write_bytes(wheel.read(name))
+        if not (root / "glog.conf").exists():  # wheels before 2.3 ship none; Milvus needs the file
+            (root / "glog.conf").write_text(DEFAULT_GLOG_CONF)

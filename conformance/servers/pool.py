@@ -44,10 +44,11 @@ class ServerPool:
         self.uri = uri
         self.uri_http_port = uri_http_port
 
-    def _state_file(self, profile: str) -> Path:
-        return self.state_dir / f"{profile}.json"
+    def _key(self, profile: str, version: Optional[str]) -> str:
+        version = version or self.milvus_version
+        return profile if version == self.milvus_version else f"{profile}@{version}"
 
-    def get(self, profile: str) -> Endpoint:
+    def get(self, profile: str, version: Optional[str] = None) -> Endpoint:
         """The running server for `profile`, started now if it is the first request."""
         if self.uri:
             endpoint = endpoint_from_uri(self.uri, self.uri_http_port)
@@ -55,7 +56,8 @@ class ServerPool:
                 raise ServerUnavailable(f"needs a '{profile}' server ({PROFILES[profile].description}); "
                                         f"the server given by --milvus-uri is '{endpoint.profile}'")
             return endpoint
-        record = once(self._state_file(profile), lambda: self._start(profile))
+        key = self._key(profile, version)
+        record = once(self.state_dir / f"{key}.json", lambda: self._start(profile, key, version))
         if record.get("unavailable"):
             raise ServerUnavailable(record["unavailable"])
         if record.get("error"):
@@ -66,16 +68,16 @@ class ServerPool:
                                    f"its log is {endpoint.log_path}", log_tail=_tail(endpoint.log_path))
         return endpoint
 
-    def _server(self, profile: str, workdir: Path, log: Path):
+    def _server(self, profile: str, workdir: Path, log: Path, version: Optional[str] = None):
         """A server of the run's provider: an embedded process or a container."""
         if self.provider == "container":
             from .container import ContainerServer as Server
         else:
             Server = EmbeddedServer
-        return Server(PROFILES[profile], workdir, log, self.owner_pid, version=self.milvus_version)
+        return Server(PROFILES[profile], workdir, log, self.owner_pid, version=version or self.milvus_version)
 
-    def _start(self, profile: str) -> dict:
-        server = self._server(profile, self.state_dir / profile, self.state_dir / f"{profile}.log")
+    def _start(self, profile: str, key: str, version: Optional[str]) -> dict:
+        server = self._server(profile, self.state_dir / key, self.state_dir / f"{key}.log", version)
         try:
             endpoint = server.start()
             if endpoint.auth:
@@ -90,8 +92,12 @@ class ServerPool:
             return {"error": str(exc), "log_tail": exc.log_tail}
         except ConformanceError as exc:
             return {"error": str(exc)}
+        except Exception as exc:  # anything else: still one clear, recorded reason
+            server.stop()
+            return {"error": f"could not start Milvus {version or self.milvus_version} for profile '{profile}': "
+                             f"{type(exc).__name__}: {exc}", "log_tail": server.log_tail()}
 
-    def private(self, profile: str, label: str):
+    def private(self, profile: str, label: str, version: Optional[str] = None):
         """A server for one scenario only (its steps may stop or pause it): (endpoint, control)."""
         if self.uri:
             raise ServerUnavailable("needs a server the harness controls (it stops, pauses and restarts it); "
@@ -99,7 +105,7 @@ class ServerPool:
         from ..faults.control import ServerControl
 
         root = self.state_dir / "private" / re.sub(r"[^A-Za-z0-9_.-]", "_", label)[-80:]
-        server = self._server(profile, root / "server", root / "server.log")
+        server = self._server(profile, root / "server", root / "server.log", version)
         try:
             endpoint = server.start()
             if endpoint.auth:
@@ -129,8 +135,11 @@ class ServerPool:
             else:
                 stop_keeper(endpoint.extra.get("keeper_pid", 0))
             if keep_logs_in and endpoint.log_path and Path(endpoint.log_path).exists():
-                keep_logs_in.mkdir(parents=True, exist_ok=True)
-                shutil.copy(endpoint.log_path, keep_logs_in / f"server-{profile}.log")
+                try:
+                    keep_logs_in.mkdir(parents=True, exist_ok=True)
+                    shutil.copy(endpoint.log_path, keep_logs_in / f"server-{profile}.log")
+                except OSError:  # a full disk must not keep the other servers running
+                    pass
 
 
 def _alive(pid) -> bool:
