@@ -4,7 +4,8 @@ in parallel: every driver gives every scenario a result, none is an error."""
 import pytest
 
 from conformance.drivers.registry import load_registry
-from conformance.paths import SCENARIOS_DIR
+from conformance.paths import SCENARIOS_DIR, SPEC_FILE
+from conformance.scenario.doc_examples import example_scenarios
 from conformance.scenario.loader import load_tree
 
 pytestmark = pytest.mark.slow
@@ -13,11 +14,16 @@ pytestmark = pytest.mark.slow
 def test_quick_suite_every_driver_every_scenario_has_a_result(run_suite):
     run = run_suite("--suite", "quick", "-n", "2", timeout=3600)
     results = run.results
-    drivers = list(load_registry())
-    quick = [s.id for s in load_tree(SCENARIOS_DIR) if "quick" in s.tags]
+    registry = load_registry()
+    drivers = list(registry)
+    quick = [s for s in load_tree(SCENARIOS_DIR) + example_scenarios(SPEC_FILE) if "quick" in s.tags]
     outcomes = run.outcomes()
-    missing = [f"{s}[{d}]" for s in quick for d in drivers if f"{s}[{d}]" not in outcomes]
+    expected = [f"{s.id}[{d}]" for s in quick for d in drivers
+                if (not s.requires.drivers or d in s.requires.drivers)
+                and (not registry[d].only_groups or s.group in registry[d].only_groups)]
+    missing = [cell for cell in expected if cell not in outcomes]
     assert not missing, missing
+    assert any(cell.endswith("[docs]") for cell in expected)  # the doc's own examples ran too
     errors = {k: o["message"][:300] for o in results["outcomes"] if o["outcome"] == "error"
               for k in [f"{o['scenario']['id']}[{o['driver']}]"]}
     assert not errors, errors
