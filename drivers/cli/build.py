@@ -26,6 +26,9 @@ import re
 import shutil
 import subprocess
 import sys
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+from buildkit import fail, main  # noqa: E402
+
 
 PACKAGE = "milvus-cli"
 # grpcio/grpcio-tools/numpy/pandas from source would take most of an hour on
@@ -66,10 +69,6 @@ def deps_cutoff(version):
             return RELEASES[i + 1][1] + "T00:00:00Z"
     return None
 
-
-def fail(msg):
-    sys.stderr.write(msg.replace("\n", " ") + "\n")
-    sys.exit(1)
 
 
 def _packaging():
@@ -307,14 +306,6 @@ def build(request, build_dir):
     print(json.dumps(info))
 
 
-def main(argv):
-    if len(argv) >= 2 and argv[0] == "resolve":
-        print(json.dumps({"version": resolve(argv[1])}))
-    elif len(argv) >= 3 and argv[0] == "build":
-        build(argv[1], argv[2])
-    else:
-        fail("usage: build.py resolve <sdk> | build.py build <sdk> <build_dir>")
-
 
 if __name__ == "__main__":
-    main(sys.argv[1:])
+    main(resolve, build)

@@ -42,6 +42,9 @@ import sys
 import tempfile
 import termios
 import time
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+from jsonlines import serve  # noqa: E402
+
 
 PROTOCOL = 1
 PROMPT = "milvus_cli > "
@@ -758,8 +761,6 @@ class CliError(Exception):
 
 
 def main():
-    out = sys.stdout
-    sys.stdout = sys.stderr  # nothing but protocol lines on the real stdout
     driver = Driver()
 
     def on_term(signum, frame):
@@ -768,19 +769,7 @@ def main():
 
     signal.signal(signal.SIGTERM, on_term)
     try:
-        for line in sys.stdin:
-            line = line.strip()
-            if not line:
-                continue
-            try:
-                req = json.loads(line)
-            except ValueError as e:
-                log("not JSON: %r (%s)" % (line[:200], e))
-                continue
-            resp = driver.handle(req)
-            resp = dict([("id", req.get("id"))] + [(k, v) for k, v in resp.items() if k != "id"])
-            out.write(json.dumps(resp) + "\n")
-            out.flush()
+        serve(driver.handle, "cli")
     finally:
         driver.shutdown()
 

@@ -36,6 +36,9 @@ import shutil
 import subprocess
 import sys
 import time
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+from buildkit import fail as buildkit_fail, main  # noqa: E402
+
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 DRIVERS = os.path.dirname(HERE)
@@ -77,8 +80,7 @@ def missing_tools(lang):
 
 
 def fail(msg):
-    sys.stderr.write("docs: " + msg.replace("\n", " ").strip() + "\n")
-    sys.exit(1)
+    buildkit_fail(msg, prefix="docs: ")
 
 
 def parse_request(request):
@@ -193,14 +195,6 @@ def build(request, build_dir):
     print(json.dumps({k: info[k] for k in ("sdk_version", "source", "curl")}))
 
 
-def main(argv):
-    if len(argv) == 2 and argv[0] == "resolve":
-        print(json.dumps({"version": resolve(argv[1])}))
-    elif len(argv) == 3 and argv[0] == "build":
-        build(argv[1], argv[2])
-    else:
-        fail("usage: build.py resolve <request> | build.py build <request> <build_dir>")
-
 
 if __name__ == "__main__":
-    main(sys.argv[1:])
+    main(resolve, build)

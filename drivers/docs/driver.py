@@ -43,6 +43,9 @@ import tempfile
 import time
 import urllib.error
 import urllib.request
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+from jsonlines import serve  # noqa: E402
+
 
 PROTOCOL = 1
 LANGUAGES = ("python", "node", "go", "java", "cli", "curl", "comment", "unknown")
@@ -757,21 +760,8 @@ def main():
     if len(sys.argv) != 2:
         sys.stderr.write("usage: driver.py <build_dir>\n")
         sys.exit(2)
-    out = sys.stdout
-    sys.stdout = sys.stderr
     driver = Driver(sys.argv[1])
-    for line in sys.stdin:
-        line = line.strip()
-        if not line:
-            continue
-        try:
-            req = json.loads(line)
-        except ValueError as e:
-            sys.stderr.write("[docs-driver] not JSON: %r (%s)\n" % (line[:200], e))
-            continue
-        resp = handle(driver, req)
-        out.write(json.dumps(dict([("id", req.get("id"))] + list(resp.items()))) + "\n")
-        out.flush()
+    serve(lambda request: handle(driver, request), "docs")
 
 
 if __name__ == "__main__":

@@ -28,9 +28,13 @@ import json
 import platform
 import socket
 import ssl
+import os
 import sys
 import time
 import urllib.parse
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+from jsonlines import serve  # noqa: E402
+
 
 PROTOCOL = 1
 DEFAULT_PORT = 9091
@@ -178,26 +182,7 @@ def handle(req):
 
 
 def main():
-    out = sys.stdout
-    sys.stdout = sys.stderr
-    for line in sys.stdin:
-        line = line.strip()
-        if not line:
-            continue
-        try:
-            req = json.loads(line)
-        except ValueError as e:
-            sys.stderr.write("[http-driver] not JSON: %r (%s)\n" % (line[:200], e))
-            continue
-        try:
-            resp = handle(req)
-        except Exception as e:  # a driver bug: report it, keep serving
-            resp = {"ok": False, "elapsed_ms": 0.0, "warnings": [],
-                    "error": {"category": "unknown", "type": "driver_" + type(e).__name__, "code": None,
-                              "message": str(e)}}
-        resp = dict([("id", req.get("id"))] + list(resp.items()))
-        out.write(json.dumps(resp) + "\n")
-        out.flush()
+    serve(handle, "http")
 
 
 if __name__ == "__main__":

@@ -26,14 +26,13 @@ import shutil
 import subprocess
 import sys
 import time
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+from buildkit import fail, main  # noqa: E402
+
 
 PACKAGE = "@zilliz/milvus2-sdk-node"
 HERE = os.path.dirname(os.path.abspath(__file__))
 
-
-def fail(message: str) -> None:
-    sys.stderr.write(message.replace("\n", " ").strip() + "\n")
-    sys.exit(1)
 
 
 def npm() -> str:
@@ -242,17 +241,6 @@ def node_version() -> str:
         return "?"
 
 
-def main(argv) -> None:
-    if len(argv) >= 2 and argv[0] == "resolve":
-        print(json.dumps({"version": resolve(argv[1])}))
-    elif len(argv) >= 3 and argv[0] == "build":
-        build(argv[1], argv[2])
-    else:
-        fail("usage: build.py resolve <sdk> | build.py build <sdk> <build_dir>")
-
 
 if __name__ == "__main__":
-    try:
-        main(sys.argv[1:])
-    except subprocess.TimeoutExpired as e:
-        fail(f"timed out: {' '.join(map(str, e.cmd))}")
+    main(resolve, build)

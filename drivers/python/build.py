@@ -16,17 +16,15 @@ from pathlib import Path
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
 from packaging.version import InvalidVersion, Version
 
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from buildkit import fail, main  # noqa: E402
+
 PACKAGE = "pymilvus"
 # Older releases declare dependency ranges that today's newest packages no
 # longer satisfy (pkg_resources left setuptools; environs 9 breaks on
 # marshmallow 4). Pin what those releases were published with; build.json
 # records the pins and the report shows them.
 COMPAT_PINS = [(SpecifierSet("<2.5"), ["setuptools<81", "marshmallow<4"])]
-
-
-def fail(message: str) -> "None":
-    print(message, file=sys.stderr)
-    sys.exit(2)
 
 
 def published_versions() -> "list[Version]":
@@ -71,7 +69,8 @@ def resolve(request: str) -> str:
     return str(max(matching))
 
 
-def build(request: str, build_dir: Path) -> None:
+def build(request: str, build_dir: str) -> None:
+    build_dir = Path(build_dir)
     version = resolve(request)
     checkout = version.startswith("checkout:")
     venv.EnvBuilder(with_pip=True, clear=True).create(build_dir / "venv")
@@ -94,14 +93,5 @@ def build(request: str, build_dir: Path) -> None:
     )
 
 
-def main() -> None:
-    if len(sys.argv) == 3 and sys.argv[1] == "resolve":
-        print(json.dumps({"version": resolve(sys.argv[2])}))
-    elif len(sys.argv) == 4 and sys.argv[1] == "build":
-        build(sys.argv[2], Path(sys.argv[3]))
-    else:
-        fail(__doc__)
-
-
 if __name__ == "__main__":
-    main()
+    main(resolve, build)
