@@ -19,8 +19,9 @@ from .drivers.registry import load_registry, select
 from .errors import ConformanceError, DriverError, ScenarioFormatError, ServerStartError, ServerUnavailable
 from .execution import run_scenario
 from .paths import CONFORMANCE_DIR, DEFAULT_REPORTS_DIR, SCENARIOS_DIR, SPEC_FILE
+from .report import gate
 from .report import results as report_results
-from .run import RunContext, new_run_id, new_scratch, parse_sdk_requests, sweep_stale_scratch
+from .run import RunContext, new_run_id, new_scratch, parse_sdk_requests, sweep_stale_scratch, write_json
 from .scenario.doc_examples import example_scenarios
 from .scenario.loader import load_file, scenario_files
 from .scenario.requirements import driver_gap, known_deviation, server_gap
@@ -50,6 +51,9 @@ def pytest_addoption(parser):
     group.addoption("--scenarios", default=str(SCENARIOS_DIR), help="scenario folder or file (default scenarios/)")
     group.addoption("--spec", default=None, help="spec page whose code examples run as the documentation group "
                     "(default: spec/manage-connections.zh.md with the default scenarios, none otherwise)")
+    group.addoption("--baseline", default=None, metavar="RESULTS_JSON",
+                    help="CI gate: compare with an earlier results.json; the exit status says whether a pass "
+                         "became a fail (regression), whatever else fails")
     group.addoption("--report-dir", default=str(DEFAULT_REPORTS_DIR), help="where runs are written (reports/)")
 
 
@@ -81,6 +85,9 @@ def pytest_configure(config):
         scenarios = Path(config.getoption("scenarios"))
         if not scenarios.exists():
             raise ConformanceError(f"'{scenarios}' does not exist", where="--scenarios")
+        baseline = config.getoption("baseline")
+        if baseline:
+            gate.load_baseline(baseline)
     except ConformanceError as exc:
         raise pytest.UsageError(str(exc))
     sweep_stale_scratch()
@@ -340,7 +347,14 @@ def pytest_sessionfinish(session, exitstatus):
     troubled = collector.any_problem()
     endpoints = state.pool.started()
     state.pool.shutdown(keep_logs_in=report_dir / "logs" if troubled else None)
-    collector.write(report_dir, endpoints, interrupted=exitstatus == pytest.ExitCode.INTERRUPTED)
+    results = collector.write(report_dir, endpoints, interrupted=exitstatus == pytest.ExitCode.INTERRUPTED)
+    baseline = session.config.getoption("baseline")
+    if baseline:
+        verdict = gate.compare(gate.load_baseline(baseline), results)
+        write_json(report_dir / "gate.json", verdict)
+        collector.gate_lines = gate.summary_lines(verdict, baseline)
+        if exitstatus in (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED):
+            session.exitstatus = pytest.ExitCode.OK if verdict["passed"] else pytest.ExitCode.TESTS_FAILED
 
 
 def pytest_unconfigure(config):

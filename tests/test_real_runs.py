@@ -1,6 +1,7 @@
 """Real conformance runs (the python driver, an embedded Milvus) of the
 runner's own fixtures, bad input, interruption and cleanup."""
 
+import json
 import os
 import re
 import signal
@@ -121,3 +122,22 @@ def test_a_killed_run_leaves_no_server_and_the_next_run_sweeps_its_scratch(tmp_p
     assert _processes_mentioning(scratch) == []  # the keeper saw its owner die
     sweep_stale_scratch()
     assert not Path(scratch).exists()
+
+
+def test_the_gate_fails_on_a_planted_regression_and_passes_otherwise(run_suite, tmp_path):
+    failing = run_suite("--scenarios", str(FIXTURES / "valid-fail"), "--driver", "python")
+    assert failing.proc.returncode == 1
+    baseline = failing.results
+    unchanged = tmp_path / "unchanged.json"
+    unchanged.write_text(json.dumps(baseline))
+    again = run_suite("--scenarios", str(FIXTURES / "valid-fail"), "--driver", "python", "--baseline", str(unchanged))
+    assert again.proc.returncode == 0, again.proc.stdout[-2000:]  # the same fails: no regression
+    assert "gate against" in again.proc.stdout and "PASSED - 0 regression(s)" in again.proc.stdout
+    planted = dict(baseline, outcomes=[dict(o, outcome="pass") for o in baseline["outcomes"]])
+    (tmp_path / "planted.json").write_text(json.dumps(planted))
+    regressed = run_suite("--scenarios", str(FIXTURES / "valid-fail"), "--driver", "python",
+                          "--baseline", str(tmp_path / "planted.json"))
+    assert regressed.proc.returncode == 1
+    assert "FAILED - 6 regression(s)" in regressed.proc.stdout
+    gate = json.loads((regressed.report_root / "latest" / "gate.json").read_text())
+    assert len(gate["regressions"]) == 6 and not gate["passed"]

@@ -55,3 +55,10 @@ def test_optional_arguments_are_left_out_instead_of_skipping():
     assert "connect.timeout" not in needed_capabilities(s)
     assert droppable_args(step, ["connect.host_port"]) == ["timeout"]
     assert droppable_args(step, ["connect.host_port", "connect.timeout"]) == []
+
+
+def test_an_expired_known_deviation_no_longer_applies():
+    s = scenario(("connect", {}))
+    entry = [{"scenario": "x.y", "reason": "r", "expires": "2026-06-30"}]
+    assert known_deviation(s, entry, "1.0", today="2026-06-30")["reason"] == "r"
+    assert known_deviation(s, entry, "1.0", today="2026-07-01") is None

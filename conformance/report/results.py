@@ -146,6 +146,7 @@ class Collector:
                          + "  ".join(f"{o} {counts[o]}" for o in OUTCOMES))
         for error in self.collection_errors:
             lines.append(f"  scenario file error: {error['message']}")
+        lines += getattr(self, "gate_lines", [])
         written = getattr(self, "written", None)
         if written:
             lines.append(f"  report: {written / 'index.html'}")

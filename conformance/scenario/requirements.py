@@ -4,6 +4,7 @@ Capabilities come from the scenario's `requires` and, implicitly, from its
 steps (an op or argument needs the capability that provides it), so an author
 cannot forget one and a driver is never passed on a scenario it did not run."""
 
+import datetime
 import fnmatch
 import re
 from typing import Optional
@@ -86,10 +87,14 @@ def server_gap(scenario: Scenario, server_version: str) -> Optional[str]:
     return None
 
 
-def known_deviation(scenario: Scenario, deviations, sdk_version: str) -> Optional[dict]:
-    """The manifest's known_deviations entry covering this scenario at this SDK version."""
+def known_deviation(scenario: Scenario, deviations, sdk_version: str, today: str = "") -> Optional[dict]:
+    """The manifest's known_deviations entry covering this scenario at this SDK version;
+    an entry past its `expires` date covers nothing (the scenario fails again)."""
+    today = today or datetime.date.today().isoformat()
     for entry in deviations:
         if not fnmatch.fnmatchcase(scenario.id, entry.get("scenario", "")):
+            continue
+        if entry.get("expires") and str(entry["expires"]) < today:
             continue
         if entry.get("sdk") and version_in(sdk_version, entry["sdk"]) is not True:
             continue

@@ -21,7 +21,7 @@ from pathlib import Path, PurePosixPath
 import yaml
 
 from ..errors import ServerStartError, ServerUnavailable
-from . import distribution
+from . import distribution, tls
 from .ports import describe_listener, free_ports, port_is_free
 from .profiles import Endpoint, Profile
 
@@ -56,7 +56,7 @@ class EmbeddedServer:
         for sub in ("configs", "logs", "data", "run"):
             (self.workdir / sub).mkdir(parents=True, exist_ok=True)
         return write_config(dist, ports, self.profile.auth, self.workdir / "configs",
-                            ServerPaths.under(self.workdir))
+                            ServerPaths.under(self.workdir), tls_mode=self.profile.tls_mode)
 
     # -- lifecycle -----------------------------------------------------------
     def start(self) -> Endpoint:
@@ -78,6 +78,7 @@ class EmbeddedServer:
                 profile=self.profile.name, provider="embedded", host="127.0.0.1",
                 grpc_port=ports["proxy_port"], http_port=ports["http_port"], version=self.version,
                 auth=self.profile.auth, log_path=str(self.log_path),
+                **tls_endpoint_fields(self.profile, self.workdir / "configs"),
                 extra={"keeper_pid": self.keeper.pid, "server_pid": self.server_pid()},
             )
         raise last_error
@@ -181,10 +182,22 @@ class ServerPaths:
         return cls(str(root / "configs"), str(root / "logs"), str(root / "data"))
 
 
+TLS_FOLDER = "tls"  # under the configs folder, so a container sees it through the same mount
+
+
+def tls_endpoint_fields(profile: Profile, configs: Path) -> dict:
+    """The Endpoint's TLS fields for a server whose configs folder (host side) is `configs`."""
+    if not profile.tls_mode:
+        return {}
+    return {"tls_mode": profile.tls_mode, **tls.Certificates(configs / TLS_FOLDER).endpoint_fields()}
+
+
 def write_config(dist: distribution.Distribution, ports: dict, auth: bool, out_dir: Path,
-                 seen_as: ServerPaths) -> Path:
+                 seen_as: ServerPaths, tls_mode: int = 0) -> Path:
     """Render milvus.yaml (from the distribution's template), etcd.yaml and glog.conf into
-    `out_dir`, which the server sees as `seen_as.configs`; returns milvus.yaml's path."""
+    `out_dir`, which the server sees as `seen_as.configs`; returns milvus.yaml's path.
+    With `tls_mode` (1 one-way, 2 two-way) the certificates are made in `out_dir`/tls
+    (tls.py; kept when already there) and the gRPC port serves TLS."""
     out_dir.mkdir(parents=True, exist_ok=True)
     shutil.copy(dist.glog_conf, out_dir / "glog.conf")
     logs, data, configs = (PurePosixPath(p) for p in (seen_as.logs, seen_as.data, seen_as.configs))
@@ -202,6 +215,11 @@ def write_config(dist: distribution.Distribution, ports: dict, auth: bool, out_d
         "server_key_path": "server.key",
         "ca_pem_path": "ca.pem",
     }
+    if tls_mode:
+        certs = tls.ensure_certificates(out_dir / TLS_FOLDER)
+        seen = configs / TLS_FOLDER
+        values.update(tls_mode=tls_mode, server_pem_path=str(seen / certs.server_cert.name),
+                      server_key_path=str(seen / certs.server_key.name), ca_pem_path=str(seen / certs.ca_cert.name))
     text = TEMPLATE_KEY.sub(lambda m: str(values.get(m.group(1), m.group(2) or "")),
                             dist.template.read_text())
     config = yaml.safe_load(text)

@@ -25,6 +25,7 @@ class Profile:
     auth: bool = False
     grpc_port: Optional[int] = None  # None: any free port
     http_port: Optional[int] = None  # preferred; another free one if taken
+    tls_mode: int = 0  # Milvus common.security.tlsMode on the gRPC port: 0 off, 1 one-way, 2 two-way (mutual)
 
 
 PROFILES = {
@@ -38,6 +39,9 @@ PROFILES = {
             grpc_port=DOCUMENTED_GRPC_PORT,
             http_port=DOCUMENTED_HTTP_PORT,
         ),
+        Profile("tls", "authorization off, one-way TLS on the gRPC port (a CA made for the run)", tls_mode=1),
+        Profile("mtls", "authorization off, two-way TLS on the gRPC port: the client must present a "
+                        "certificate of the run's CA", tls_mode=2),
     )
 }
 
@@ -58,6 +62,13 @@ class Endpoint:
     root_user: str = ROOT_USER
     root_password: str = ROOT_PASSWORD
     log_path: str = ""
+    # TLS profiles (tls.py): the server's tlsMode and the files a client needs, as host paths;
+    # empty on a server without TLS.
+    tls_mode: int = 0
+    ca_cert: str = ""        # the CA that signed the server's (and the client's) certificate
+    client_cert: str = ""    # a client certificate of that CA (two-way TLS)
+    client_key: str = ""
+    wrong_ca_cert: str = ""  # an unrelated CA: trusting only it must fail
     extra: dict = field(default_factory=dict)
 
     @property
