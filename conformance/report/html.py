@@ -34,6 +34,17 @@ function applyFilters(){
   document.querySelectorAll('th.driver, td.cell').forEach(c=>c.classList.toggle('hidden', !!driver && c.dataset.driver!==driver));
 }
 document.addEventListener('change', e=>{ if(e.target.closest('.filters')) applyFilters(); });
+// Filters from the address, to share a view: #outcome=fail,error&driver=python&group=auth
+function filtersFromHash(){
+  const params=new URLSearchParams(location.hash.slice(1));
+  if(params.has('outcome')){ const wanted=params.get('outcome').split(',');
+    document.querySelectorAll('input[name=outcome]').forEach(e=>{ e.checked=wanted.includes(e.value); }); }
+  if(params.has('driver')) document.getElementById('f-driver').value=params.get('driver');
+  if(params.has('group')) document.getElementById('f-group').value=params.get('group');
+  applyFilters();
+}
+window.addEventListener('hashchange', filtersFromHash);
+filtersFromHash();
 """
 
 

@@ -28,7 +28,8 @@ CONNECT_ARG_CAPABILITIES = {
     "host": "connect.host_port", "port": "connect.host_port", "address": "connect.address",
     "uri": "connect.uri", "user": "connect.user_password", "password": "connect.user_password",
     "timeout": "connect.timeout", "handler": "connect.handler", "pool": "connect.pool",
-    "secure": "connect.secure",
+    "secure": "connect.secure", "ca_cert": "connect.tls_certs", "client_cert": "connect.tls_certs",
+    "client_key": "connect.tls_certs", "server_name": "connect.tls_certs",
 }
 TARGET_ARGS = ("host", "port", "address", "uri")
 
