@@ -19,8 +19,9 @@ FIXTURES = Path(__file__).parent / "fixtures"
 pytestmark = pytest.mark.slow
 
 
-def test_valid_pass_fixtures_all_pass(run_suite):
-    run = run_suite("--scenarios", str(FIXTURES / "valid-pass"), "--driver", "python")
+def test_valid_pass_fixtures_all_pass(run_suite, tmp_path):
+    allure_dir = tmp_path / "allure"
+    run = run_suite("--scenarios", str(FIXTURES / "valid-pass"), "--driver", "python", "--alluredir", str(allure_dir))
     assert run.proc.returncode == 0, run.proc.stdout[-3000:]
     outcomes = run.outcomes()
     assert len(outcomes) == 4 and set(outcomes.values()) == {"pass"}, outcomes
@@ -28,6 +29,12 @@ def test_valid_pass_fixtures_all_pass(run_suite):
     assert len(stopped["transcript"]) == 1  # `stop` ended the scenario after the first step
     assert (run.report_root / "latest" / "index.html").exists()
     assert (run.report_root / "latest" / "junit.xml").exists()
+    allure = [json.loads(p.read_text()) for p in allure_dir.glob("*-result.json")]
+    assert len(allure) == 4  # allure: labels for scenario, spec section and driver; a step per scenario step
+    for result in allure:
+        labels = {(label["name"], label["value"]) for label in result["labels"]}
+        assert ("tag", "python") in labels and any(name == "spec" for name, _ in labels)
+        assert result["steps"] and result["steps"][0]["attachments"][0]["name"] == "transcript"
 
 
 def test_valid_fail_fixtures_are_all_reported_as_failing_with_evidence(run_suite):
