@@ -15,6 +15,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from .errors import ConformanceError
+from .servers.pids import alive
 from .servers.distribution import DEFAULT_MILVUS_VERSION
 
 SCRATCH_PREFIX = "milvus-conformance-run-"
@@ -85,12 +86,8 @@ def sweep_stale_scratch() -> None:
         match = re.match(re.escape(SCRATCH_PREFIX) + r"(\d+)-", path.name)
         if not match:
             continue
-        try:
-            os.kill(int(match.group(1)), 0)
-        except ProcessLookupError:
+        if not alive(int(match.group(1))):
             shutil.rmtree(path, ignore_errors=True)
-        except PermissionError:
-            pass
 
 
 def new_scratch() -> Path:

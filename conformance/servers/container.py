@@ -49,8 +49,10 @@ from typing import Optional
 
 from ..errors import ConformanceError, ServerStartError
 from . import distribution
-from .embedded import COMPONENTS_WITH_IP, ServerPaths, choose_ports, stop_keeper, write_config
+from .embedded import (COMPONENTS_WITH_IP, TLS_FOLDER, ServerPaths, choose_ports, stop_keeper,
+                       tls_endpoint_fields, write_config)
 from .image import CONFIGS_DIR, DATA_DIR, LOGS_DIR, Image, ensure_image
+from .pids import alive
 from .profiles import PROFILES, Endpoint, Profile
 
 READY_TIMEOUT_SECONDS = 180
@@ -126,12 +128,8 @@ def process_start(pid: int) -> str:
 
 
 def _alive(pid: int, start: str = "") -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
+    if not alive(pid):
         return False
-    except PermissionError:
-        pass
     return not start or not process_start(pid) or process_start(pid) == start
 
 
@@ -256,7 +254,7 @@ class ContainerServer:
             profile=self.profile.name, provider=self.provider, host="127.0.0.1",
             grpc_port=self.ports["proxy_port"], http_port=self.ports["http_port"],
             version=self.image.version if self.image else self.version, auth=self.profile.auth,
-            log_path=str(self.log_path),
+            log_path=str(self.log_path), **tls_endpoint_fields(self.profile, self.workdir / "configs"),
             extra={
                 "keeper_pid": self.keeper_pid, "server_pid": state.get("Pid", 0),
                 "container_id": self.container_id, "container_name": self.container_name,
@@ -277,10 +275,12 @@ class ContainerServer:
         environment = {"DEPLOY_MODE": "STANDALONE", "METRICS_PORT": str(self.ports["http_port"])}
         if mode == "file":
             write_config(self.image.dist or distribution.ensure(self.image.version), self.ports,
-                         self.profile.auth, conf, ServerPaths(CONFIGS_DIR, LOGS_DIR, DATA_DIR))
+                         self.profile.auth, conf, ServerPaths(CONFIGS_DIR, LOGS_DIR, DATA_DIR),
+                         tls_mode=self.profile.tls_mode)
             volumes = {str(conf): {"bind": CONFIGS_DIR, "mode": "ro"}}
         else:
-            environment.update(foreign_image_environment(self.ports, self.profile.auth, conf))
+            environment.update(foreign_image_environment(self.ports, self.profile.auth, conf,
+                                                         tls_mode=self.profile.tls_mode))
             volumes = {str(conf): {"bind": FOREIGN_CONF_DIR, "mode": "ro"}}
         self.container_name = f"milvus-conformance-{self.owner_pid}-{self.profile.name}-{secrets.token_hex(3)}"
         labels = {
@@ -427,9 +427,10 @@ def stop_endpoint(endpoint: Endpoint) -> None:
         shutil.rmtree(endpoint.extra["workdir"], ignore_errors=True)
 
 
-def foreign_image_environment(ports: dict, auth: bool, conf: Path) -> dict:
+def foreign_image_environment(ports: dict, auth: bool, conf: Path, tls_mode: int = 0) -> dict:
     """A foreign image keeps its milvus.yaml; these environment overrides make it a standalone
-    with embedded etcd (own config: own peer port), local storage, our ports, loopback only."""
+    with embedded etcd (own config: own peer port), local storage, our ports, loopback only
+    (and, with `tls_mode`, TLS on the gRPC port with certificates made in `conf`/tls)."""
     import yaml
 
     conf.mkdir(parents=True, exist_ok=True)
@@ -446,6 +447,15 @@ def foreign_image_environment(ports: dict, auth: bool, conf: Path) -> dict:
     }
     env.update({name: str(ports[key]) for key, name in COMPONENT_PORT_ENV.items()})
     env.update({f"{component.upper()}_IP": "127.0.0.1" for component in COMPONENTS_WITH_IP})
+    if tls_mode:
+        from .tls import ensure_certificates
+
+        certs = ensure_certificates(conf / TLS_FOLDER)
+        seen = f"{FOREIGN_CONF_DIR}/{TLS_FOLDER}"
+        env.update({"COMMON_SECURITY_TLSMODE": str(tls_mode),
+                    "TLS_SERVERPEMPATH": f"{seen}/{certs.server_cert.name}",
+                    "TLS_SERVERKEYPATH": f"{seen}/{certs.server_key.name}",
+                    "TLS_CAPEMPATH": f"{seen}/{certs.ca_cert.name}"})
     return env
 
 

@@ -22,6 +22,7 @@ import yaml
 
 from ..errors import ServerStartError, ServerUnavailable
 from . import distribution, tls
+from .pids import alive
 from .ports import describe_listener, free_ports, port_is_free
 from .profiles import Endpoint, Profile
 
@@ -220,8 +221,11 @@ def write_config(dist: distribution.Distribution, ports: dict, auth: bool, out_d
         seen = configs / TLS_FOLDER
         values.update(tls_mode=tls_mode, server_pem_path=str(seen / certs.server_cert.name),
                       server_key_path=str(seen / certs.server_key.name), ca_pem_path=str(seen / certs.ca_cert.name))
-    text = TEMPLATE_KEY.sub(lambda m: str(values.get(m.group(1), m.group(2) or "")),
-                            dist.template.read_text())
+    template = dist.template.read_text()
+    if tls_mode and not {"tls_mode", "server_pem_path"} <= {m.group(1) for m in TEMPLATE_KEY.finditer(template)}:
+        raise ServerUnavailable(f"Milvus {dist.version}'s configuration template has no TLS settings "
+                                f"(tls_mode, server_pem_path): the TLS profiles cannot exist with it")
+    text = TEMPLATE_KEY.sub(lambda m: str(values.get(m.group(1), m.group(2) or "")), template)
     config = yaml.safe_load(text)
     # Internal components talk over loopback only (the machine's other addresses are off limits).
     for component in COMPONENTS_WITH_IP:
@@ -255,14 +259,11 @@ def stop_keeper(pid: int, wait_seconds: float = 30) -> None:
         return
     deadline = time.monotonic() + wait_seconds
     while time.monotonic() < deadline:
-        try:
-            os.kill(pid, 0)
-            # Reap it if it is our child; otherwise just wait for it to vanish.
-            try:
-                os.waitpid(pid, os.WNOHANG)
-            except ChildProcessError:
-                pass
-        except ProcessLookupError:
+        try:  # reap it if it is our child; otherwise wait for it to vanish (or turn zombie)
+            os.waitpid(pid, os.WNOHANG)
+        except ChildProcessError:
+            pass
+        if not alive(pid):
             return
         time.sleep(0.1)
     try:

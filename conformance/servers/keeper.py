@@ -19,6 +19,8 @@ import subprocess
 import sys
 import time
 
+from conformance.servers.pids import alive  # stdlib only, like this module
+
 PR_SET_PDEATHSIG = 1
 POLL_SECONDS = 0.5
 STOP_GRACE_SECONDS = 3.0
@@ -29,16 +31,6 @@ def _die_with_keeper():
     os.setsid()
     libc = ctypes.CDLL("libc.so.6", use_errno=True)
     libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
 
 
 def _stop(proc: subprocess.Popen) -> None:
@@ -87,7 +79,7 @@ def main(argv=None) -> int:
     status = 0
     try:
         while True:
-            if stop_requested or not _alive(args.owner_pid):
+            if stop_requested or not alive(args.owner_pid):
                 break
             code = proc.poll()
             if code is not None:

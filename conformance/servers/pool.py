@@ -8,7 +8,6 @@ A start that failed is remembered, so the tests that need it fail fast with
 the same message instead of starting it again."""
 
 import json
-import os
 import re
 import shutil
 from pathlib import Path
@@ -18,6 +17,7 @@ from urllib.parse import urlparse
 from ..shared_state import once
 from ..errors import ConformanceError, ServerStartError, ServerUnavailable
 from .embedded import EmbeddedServer, stop_keeper
+from .pids import alive
 from .profiles import DOCUMENTED_HTTP_PORT, PROFILES, Endpoint
 
 
@@ -63,7 +63,7 @@ class ServerPool:
         if record.get("error"):
             raise ServerStartError(record["error"], log_tail=record.get("log_tail", ""))
         endpoint = Endpoint.from_json(record["endpoint"])
-        if not _alive(endpoint.extra.get("keeper_pid")):
+        if not alive(endpoint.extra.get("keeper_pid")):
             raise ServerStartError(f"the '{profile}' server (Milvus {endpoint.version}) died during the run; "
                                    f"its log is {endpoint.log_path}", log_tail=_tail(endpoint.log_path))
         return endpoint
@@ -140,18 +140,6 @@ class ServerPool:
                     shutil.copy(endpoint.log_path, keep_logs_in / f"server-{profile}.log")
                 except OSError:  # a full disk must not keep the other servers running
                     pass
-
-
-def _alive(pid) -> bool:
-    if not pid:
-        return False
-    try:
-        os.kill(int(pid), 0)
-        return True
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
 
 
 def _tail(path: str, lines: int = 40) -> str:
