@@ -344,10 +344,10 @@ def pytest_sessionfinish(session, exitstatus):
     if collector is None:  # an xdist worker: the controller writes the report
         return
     report_dir = state.ctx.report_path
-    troubled = collector.any_problem()
     endpoints = state.pool.started()
-    state.pool.shutdown(keep_logs_in=report_dir / "logs" if troubled else None)
+    # The report first: whatever happens while servers stop, what ran is on disk.
     results = collector.write(report_dir, endpoints, interrupted=exitstatus == pytest.ExitCode.INTERRUPTED)
+    state.pool.shutdown(keep_logs_in=report_dir / "logs" if collector.any_problem() else None)
     baseline = session.config.getoption("baseline")
     if baseline:
         verdict = gate.compare(gate.load_baseline(baseline), results)

@@ -151,6 +151,16 @@ def test_tls_config_names_the_certificates_as_the_server_sees_them(tmp_path, mod
     assert tls.Certificates(tmp_path / "configs" / "tls").complete()  # on the host, in the mounted folder
 
 
+def test_a_template_without_tls_settings_makes_the_profile_unavailable(tmp_path, monkeypatch):
+    from conformance.errors import ServerUnavailable
+
+    monkeypatch.setattr(tls, "ensure_certificates", lambda folder: tls.Certificates(folder))
+    old = TEMPLATE.split("tls:")[0] + "common:\n  security:\n    authorizationEnabled: false\n"
+    monkeypatch.setitem(globals(), "TEMPLATE", old)
+    with pytest.raises(ServerUnavailable, match="no TLS settings"):
+        _render(tmp_path, 1, ServerPaths.under(tmp_path))
+
+
 def test_endpoint_publishes_the_client_files_as_references(tmp_path):
     fields = tls_endpoint_fields(PROFILES["mtls"], tmp_path / "configs")
     assert fields["tls_mode"] == 2 and fields["ca_cert"] == str(tmp_path / "configs" / "tls" / "ca.pem")

@@ -93,6 +93,15 @@ const SDK_VERSION =
 // Does the constructor take the documented config object ({address, ssl, ...})?
 // 2.2.x before the config object took positional (address, ssl, username, password).
 const OBJECT_CONFIG = !!MilvusClient && /configOrAddress/.test(Function.prototype.toString.call(MilvusClient));
+// Does this SDK read config.tls (rootCertPath, ...)? Looked up in its BaseClient source.
+const TLS_OPTION = (() => {
+  try {
+    const file = buildRequire.resolve(`${PACKAGE}/dist/milvus/grpc/BaseClient.js`);
+    return /rootCertPath/.test(fs.readFileSync(file, 'utf8'));
+  } catch (_) {
+    return false;
+  }
+})();
 
 // Capture SDK log lines of level warn/error (winston logger, exported since 2.2.x).
 (function hookSdkLogger() {
@@ -128,6 +137,9 @@ function capabilities() {
     'open_many',
   ];
   if (OBJECT_CONFIG) caps.splice(5, 0, 'connect.timeout');
+  // ca_cert/client_cert/client_key/server_name -> config.tls {rootCertPath, certChainPath,
+  // privateKeyPath, serverName} (object config only; 2.2.x positional constructors have no tls).
+  if (OBJECT_CONFIG && TLS_OPTION) caps.push('connect.tls_certs');
   return caps;
 }
 
@@ -265,6 +277,13 @@ function buildConfig(args) {
   const addr = buildAddress(args);
   if (addr.present) cfg.address = addr.value;
   if (has(args, 'secure')) cfg.ssl = args.secure;
+  // TLS files: the SDK's `tls` option (rootCertPath alone: one-way; privateKeyPath: two-way).
+  const tls = {};
+  if (has(args, 'ca_cert')) tls.rootCertPath = args.ca_cert;
+  if (has(args, 'client_cert')) tls.certChainPath = args.client_cert;
+  if (has(args, 'client_key')) tls.privateKeyPath = args.client_key;
+  if (has(args, 'server_name')) tls.serverName = args.server_name;
+  if (Object.keys(tls).length) cfg.tls = tls;
   if (has(args, 'user')) cfg.username = args.user;
   if (has(args, 'password')) cfg.password = args.password;
   if (has(args, 'token')) cfg.token = args.token;

@@ -2,8 +2,8 @@
 `connections` API (drivers/PROTOCOL.md). Runs inside the pymilvus build's own
 virtualenv, so it may use nothing but the standard library and pymilvus."""
 
-import json
 import logging
+import os
 import platform
 import sys
 import time
@@ -16,6 +16,9 @@ _protocol_out = sys.stdout
 sys.stdout = sys.stderr
 logging.basicConfig(stream=sys.stderr, level=logging.WARNING)
 
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+from jsonlines import serve  # noqa: E402
+
 import pymilvus  # noqa: E402
 from pymilvus import connections, utility  # noqa: E402
 
@@ -23,10 +26,29 @@ PROTOCOL = 1
 CAPABILITIES = [
     "connect.host_port", "connect.address", "connect.uri", "connect.user_password",
     "connect.timeout", "connect.handler", "connect.pool", "connect.defaults",
+    "connect.secure", "connect.tls_certs",
     "alias_registry", "disconnect", "server_version", "open_many",
 ]
 CONNECT_ARGS = ("host", "port", "address", "uri", "user", "password", "token",
                 "db_name", "secure", "timeout", "handler", "pool")
+# The protocol's TLS file arguments -> pymilvus's keywords. pymilvus reads server_pem_path as the
+# trusted root for one-way TLS and only reads ca_pem_path together with a client certificate and
+# key (two-way TLS), so the CA goes to the keyword matching the mode the request asks for.
+TLS_ARGS = ("ca_cert", "client_cert", "client_key", "server_name")
+
+
+def tls_kwargs(args: dict) -> dict:
+    kwargs = {}
+    two_way = "client_cert" in args or "client_key" in args
+    if "ca_cert" in args:
+        kwargs["ca_pem_path" if two_way else "server_pem_path"] = args["ca_cert"]
+    if "client_cert" in args:
+        kwargs["client_pem_path"] = args["client_cert"]
+    if "client_key" in args:
+        kwargs["client_key_path"] = args["client_key"]
+    if "server_name" in args:
+        kwargs["server_name"] = args["server_name"]
+    return kwargs
 
 
 class UnsupportedOp(Exception):
@@ -49,12 +71,28 @@ def grpc_status(exc: BaseException) -> str:
     return str(code()) if callable(code) else ""
 
 
+TLS_MARKERS = ("tls handshake", "handshake failed", "ssl_error", "ssl routines", "certificate_verify_failed",
+               "wrong version number", "certificate required", "bad certificate",
+               "(tsi_")  # gRPC core's transport-security (TLS) layer, e.g. "Unwrap failed (TSI_DATA_CORRUPTED)"
+
+
+def grpc_details(exc: BaseException) -> str:
+    details = getattr(exc, "details", None)
+    try:
+        return str(details() if callable(details) else exc)
+    except Exception:  # an RpcError without details
+        return str(exc)
+
+
 def categorize(exc: BaseException) -> str:
-    """The category of the SDK's exception, read through its causes."""
+    """The category of the SDK's exception, read through its causes (pymilvus wraps the gRPC
+    error: "Fail connecting to server ..." says nothing of TLS, the wrapped status does)."""
     for cause in causes(exc)[1:]:
         status = grpc_status(cause)
         if status.endswith("UNAUTHENTICATED") or status.endswith("PERMISSION_DENIED"):
             return "auth_failed"
+        if any(marker in grpc_details(cause).lower() for marker in TLS_MARKERS):
+            return "tls_error"
     return categorize_one(exc)
 
 
@@ -125,6 +163,7 @@ def op_reset(args):
 
 def op_connect(args):
     kwargs = {k: args[k] for k in CONNECT_ARGS if k in args}
+    kwargs.update(tls_kwargs(args))
     if "alias" in args:
         connections.connect(args["alias"], **kwargs)
     else:
@@ -254,12 +293,8 @@ def handle(request: dict) -> dict:
 
 
 def main():
-    for line in sys.stdin:
-        if not line.strip():
-            continue
-        response = handle(json.loads(line))
-        _protocol_out.write(json.dumps(response, default=str) + "\n")
-        _protocol_out.flush()
+    sys.stdout = _protocol_out  # serve() takes it over again, for protocol lines only
+    serve(handle, "python")
 
 
 if __name__ == "__main__":

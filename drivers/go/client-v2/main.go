@@ -12,6 +12,8 @@ import (
 	driver "milvus-conformance/drivers/go/common"
 
 	"github.com/milvus-io/milvus/client/v2/milvusclient"
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/credentials"
 )
 
 const sdkModule = "github.com/milvus-io/milvus/client/v2"
@@ -42,11 +44,22 @@ func connect(ctx context.Context, a *driver.ConnectArgs) (driver.Client, map[str
 	if a.Secure != nil {
 		cfg.EnableTLSAuth = *a.Secure
 	}
+	info := map[string]any{"api": "milvusclient.New"}
+	if a.TLS != nil {
+		// EnableTLSAuth alone trusts the system roots only. A custom CA or client certificate
+		// goes in as gRPC transport credentials through ClientConfig.DialOptions, which every
+		// supported version applies after its own TLS choice (2.6.5 also has WithTLSConfig,
+		// 2.5.x does not; one way for all). Versions before 2.6.5 replace their defaults with a
+		// non-nil DialOptions, so the defaults are passed too.
+		cfg.DialOptions = append(append([]grpc.DialOption{}, milvusclient.DefaultGrpcOpts...),
+			grpc.WithTransportCredentials(credentials.NewTLS(a.TLS)))
+		info["tls"] = "ClientConfig.DialOptions: grpc.WithTransportCredentials(credentials.NewTLS(<ca_cert, client_cert>))"
+	}
 	c, err := milvusclient.New(ctx, cfg)
 	if err != nil {
 		return nil, nil, err
 	}
-	return sdkClient{c}, map[string]any{"api": "milvusclient.New"}, nil
+	return sdkClient{c}, info, nil
 }
 
 func main() {

@@ -2,10 +2,13 @@ package driver
 
 import (
 	"bytes"
+	"crypto/tls"
+	"crypto/x509"
 	"encoding/json"
 	"fmt"
 	"math"
 	"net"
+	"os"
 	"strconv"
 	"strings"
 	"time"
@@ -93,14 +96,66 @@ type ConnectArgs struct {
 	Token       *string
 	DBName      *string
 	Secure      *bool
-	Timeout     *time.Duration
-	Notes       []string // how the driver turned JSON values into Go values
+	// TLS files (PROTOCOL connect args ca_cert, client_cert, client_key) and the name
+	// to verify the server's certificate against (server_name); nil when absent.
+	CACert     *string
+	ClientCert *string
+	ClientKey  *string
+	ServerName *string
+	TLS        *tls.Config // built from the above by ParseConnectArgs (TLSConfig); nil without them
+	Timeout    *time.Duration
+	Notes      []string // how the driver turned JSON values into Go values
 }
 
 // OnlyAddress reports that no argument but the address (and the timeout,
 // which goes into the context) was given: the doc's NewGrpcClient(ctx, addr).
 func (c *ConnectArgs) OnlyAddress() bool {
-	return c.User == nil && c.Password == nil && c.Token == nil && c.DBName == nil && c.Secure == nil
+	return c.User == nil && c.Password == nil && c.Token == nil && c.DBName == nil && c.Secure == nil &&
+		!c.HasTLSFiles()
+}
+
+// HasTLSFiles reports that a CA, a client certificate or key, or a server name was given.
+func (c *ConnectArgs) HasTLSFiles() bool {
+	return c.CACert != nil || c.ClientCert != nil || c.ClientKey != nil || c.ServerName != nil
+}
+
+// TLSConfig builds the crypto/tls configuration the Go SDKs accept for a custom CA and a
+// client certificate (they have no file-path parameters: the application builds a
+// *tls.Config and hands it over as gRPC transport credentials). nil when no TLS file
+// argument was given. A file that cannot be read or parsed is the application's error,
+// reported as param_error (type DriverTLSFiles) with Go's own message.
+func (c *ConnectArgs) TLSConfig() (*tls.Config, *ErrorInfo) {
+	if !c.HasTLSFiles() {
+		return nil, nil
+	}
+	cfg := &tls.Config{}
+	if c.ServerName != nil {
+		cfg.ServerName = *c.ServerName
+	}
+	if c.CACert != nil {
+		pem, err := os.ReadFile(*c.CACert)
+		if err != nil {
+			return nil, driverError("param_error", "DriverTLSFiles", fmt.Sprintf("ca_cert: %v", err))
+		}
+		pool := x509.NewCertPool()
+		if !pool.AppendCertsFromPEM(pem) {
+			return nil, driverError("param_error", "DriverTLSFiles", fmt.Sprintf(
+				"ca_cert: no PEM certificate in %s", *c.CACert))
+		}
+		cfg.RootCAs = pool
+	}
+	if c.ClientCert != nil || c.ClientKey != nil {
+		if c.ClientCert == nil || c.ClientKey == nil {
+			return nil, driverError("param_error", "DriverTLSFiles",
+				"client_cert and client_key go together (tls.LoadX509KeyPair needs both)")
+		}
+		pair, err := tls.LoadX509KeyPair(*c.ClientCert, *c.ClientKey)
+		if err != nil {
+			return nil, driverError("param_error", "DriverTLSFiles", fmt.Sprintf("client_cert/client_key: %v", err))
+		}
+		cfg.Certificates = []tls.Certificate{pair}
+	}
+	return cfg, nil
 }
 
 // Summary is a printable, comparable description (no password).
@@ -114,6 +169,12 @@ func (c *ConnectArgs) Summary() map[string]any {
 	}
 	if c.Secure != nil {
 		m["secure"] = *c.Secure
+	}
+	for name, v := range map[string]*string{"ca_cert": c.CACert, "client_cert": c.ClientCert,
+		"client_key": c.ClientKey, "server_name": c.ServerName} {
+		if v != nil {
+			m[name] = *v
+		}
 	}
 	if c.Token != nil || c.Password != nil {
 		m["credentials"] = true
@@ -162,7 +223,9 @@ func ParseConnectArgs(a Args) (*ConnectArgs, *ErrorInfo) {
 	for _, f := range []struct {
 		name string
 		dst  **string
-	}{{"user", &c.User}, {"password", &c.Password}, {"token", &c.Token}, {"db_name", &c.DBName}} {
+	}{{"user", &c.User}, {"password", &c.Password}, {"token", &c.Token}, {"db_name", &c.DBName},
+		{"ca_cert", &c.CACert}, {"client_cert", &c.ClientCert}, {"client_key", &c.ClientKey},
+		{"server_name", &c.ServerName}} {
 		if !a.Has(f.name) {
 			continue
 		}
@@ -188,6 +251,10 @@ func ParseConnectArgs(a Args) (*ConnectArgs, *ErrorInfo) {
 			return nil, err
 		}
 		c.Timeout = &t
+	}
+	var terr *ErrorInfo
+	if c.TLS, terr = c.TLSConfig(); terr != nil {
+		return nil, terr
 	}
 	return c, nil
 }

@@ -53,7 +53,7 @@ type SDK struct {
 // (PROTOCOL.md section 5). No defaults, handler, pool or alias registry.
 var Capabilities = []string{
 	"connect.host_port", "connect.address", "connect.uri", "connect.user_password",
-	"connect.timeout", "disconnect", "server_version", "open_many",
+	"connect.timeout", "connect.secure", "connect.tls_certs", "disconnect", "server_version", "open_many",
 }
 
 // stampedSDKVersion is set by build.py:

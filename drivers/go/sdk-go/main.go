@@ -12,6 +12,8 @@ import (
 	driver "milvus-conformance/drivers/go/common"
 
 	"github.com/milvus-io/milvus-sdk-go/v2/client"
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/credentials"
 )
 
 const sdkModule = "github.com/milvus-io/milvus-sdk-go/v2"
@@ -48,11 +50,23 @@ func connect(ctx context.Context, a *driver.ConnectArgs) (driver.Client, map[str
 	if a.Secure != nil {
 		cfg.EnableTLSAuth = *a.Secure
 	}
+	if a.TLS != nil {
+		// The SDK's TLS switch trusts the system roots only (credentials.NewTLS(&tls.Config{}));
+		// its documented way to use another CA or a client certificate is Config.DialOptions.
+		// A non-nil DialOptions replaces the SDK's defaults, so they are passed too; the
+		// transport credentials given there override the ones EnableTLSAuth set.
+		cfg.DialOptions = append(append([]grpc.DialOption{}, client.DefaultGrpcOpts...),
+			grpc.WithTransportCredentials(credentials.NewTLS(a.TLS)))
+	}
 	c, err := client.NewClient(ctx, cfg)
 	if err != nil {
 		return nil, nil, err
 	}
-	return sdkClient{c}, map[string]any{"api": "client.NewClient"}, nil
+	info := map[string]any{"api": "client.NewClient"}
+	if a.TLS != nil {
+		info["tls"] = "Config.DialOptions: grpc.WithTransportCredentials(credentials.NewTLS(<ca_cert, client_cert>))"
+	}
+	return sdkClient{c}, info, nil
 }
 
 // classify knows this SDK's own error values; gRPC statuses, Milvus error

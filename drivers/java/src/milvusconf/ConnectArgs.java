@@ -107,6 +107,20 @@ final class ConnectArgs {
         }
     }
 
+    /** Whether any TLS file argument (ca_cert, client_cert, client_key) or server_name was given. */
+    boolean hasTlsFiles() {
+        return has("ca_cert") || has("client_cert") || has("client_key") || has("server_name");
+    }
+
+    /**
+     * Whether the request asks for two-way TLS (a client certificate or key). The Java SDK, like
+     * pymilvus, reads serverPemPath as the trusted root for one-way TLS and caPemPath only together
+     * with clientPemPath and clientKeyPath (two-way), so ca_cert goes to the setter of that mode.
+     */
+    boolean twoWayTls() {
+        return has("client_cert") || has("client_key");
+    }
+
     String fingerprint() {
         TreeMap<String, String> m = new TreeMap<>();
         for (String k : args.keySet()) {

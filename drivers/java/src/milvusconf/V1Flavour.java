@@ -8,6 +8,7 @@ import io.milvus.grpc.GetVersionResponse;
 import io.milvus.param.ConnectParam;
 import io.milvus.param.R;
 
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -31,8 +32,38 @@ public final class V1Flavour extends Flavour {
 
     @Override
     List<String> capabilities() {
-        return Arrays.asList("connect.host_port", "connect.uri", "connect.user_password", "connect.timeout",
-                "connect.defaults", "disconnect", "server_version", "open_many");
+        List<String> caps = new ArrayList<>(Arrays.asList("connect.host_port", "connect.uri",
+                "connect.user_password", "connect.timeout", "connect.defaults", "connect.secure", "disconnect",
+                "server_version", "open_many"));
+        if (TLS_SETTERS.stream().allMatch(V1Flavour::hasSetter)) {
+            caps.add("connect.tls_certs");
+        }
+        return caps;
+    }
+
+    /** ConnectParam.Builder's TLS file setters (read reflectively: old SDKs may lack them). */
+    private static final List<String> TLS_SETTERS = Arrays.asList(
+            "withServerPemPath", "withCaPemPath", "withClientPemPath", "withClientKeyPath", "withServerName");
+
+    private static boolean hasSetter(String name) {
+        try {
+            ConnectParam.Builder.class.getMethod(name, String.class);
+            return true;
+        } catch (NoSuchMethodException e) {
+            return false;
+        }
+    }
+
+    private static void set(ConnectParam.Builder b, String setter, String value) throws Exception {
+        try {
+            ConnectParam.Builder.class.getMethod(setter, String.class).invoke(b, value);
+        } catch (NoSuchMethodException e) {
+            throw new Driver.OpError(ErrorInfo.driver("param_error", "DriverUnsupportedArg",
+                    "this SDK version has no ConnectParam.Builder." + setter + "(String)"));
+        } catch (java.lang.reflect.InvocationTargetException e) {
+            Throwable cause = e.getCause();
+            throw cause instanceof Exception ? (Exception) cause : e;
+        }
     }
 
     @Override
@@ -79,6 +110,18 @@ public final class V1Flavour extends Flavour {
         if (a.has("secure")) {
             a.warn(call, "sdk: ConnectParam.Builder.withSecure(boolean) is @Deprecated (since 2.3.6 TLS is auto-detected)");
             b.withSecure(a.bool("secure"));
+        }
+        if (a.has("ca_cert")) {
+            set(b, a.twoWayTls() ? "withCaPemPath" : "withServerPemPath", a.string("ca_cert"));
+        }
+        if (a.has("client_cert")) {
+            set(b, "withClientPemPath", a.string("client_cert"));
+        }
+        if (a.has("client_key")) {
+            set(b, "withClientKeyPath", a.string("client_key"));
+        }
+        if (a.has("server_name")) {
+            set(b, "withServerName", a.string("server_name"));
         }
         if (a.has("timeout")) {
             b.withConnectTimeout(a.timeoutMs(), TimeUnit.MILLISECONDS);

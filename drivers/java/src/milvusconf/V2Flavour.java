@@ -32,7 +32,8 @@ public final class V2Flavour extends Flavour {
     @Override
     List<String> capabilities() {
         return Arrays.asList("connect.host_port", "connect.address", "connect.uri", "connect.user_password",
-                "connect.timeout", "disconnect", "server_version", "open_many");
+                "connect.timeout", "connect.secure", "connect.tls_certs", "disconnect", "server_version",
+                "open_many");
     }
 
     @Override
@@ -86,6 +87,24 @@ public final class V2Flavour extends Flavour {
         }
         if (a.has("secure")) {
             b.secure(a.bool("secure"));
+        }
+        // ConnectConfig reads serverPemPath as the trusted root for one-way TLS and caPemPath only
+        // with clientPemPath + clientKeyPath (two-way): ca_cert goes to the setter of that mode.
+        if (a.has("ca_cert")) {
+            if (a.twoWayTls()) {
+                b.caPemPath(a.string("ca_cert"));
+            } else {
+                b.serverPemPath(a.string("ca_cert"));
+            }
+        }
+        if (a.has("client_cert")) {
+            b.clientPemPath(a.string("client_cert"));
+        }
+        if (a.has("client_key")) {
+            b.clientKeyPath(a.string("client_key"));
+        }
+        if (a.has("server_name")) {
+            b.serverName(a.string("server_name"));
         }
         if (a.has("timeout")) {
             b.connectTimeoutMs(a.timeoutMs());
