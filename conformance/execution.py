@@ -15,6 +15,7 @@ from .scenario.expectations import check
 from .scenario.model import HARNESS_OPS, Scenario
 from .scenario.requirements import droppable_args
 from .scenario.values import Values
+from .limits.scale import run_limit
 from .servers.profiles import Endpoint
 
 DEFAULT_DEADLINE_SECONDS = 30
@@ -25,10 +26,29 @@ DEFAULT_DEADLINE_SECONDS = 30
 class Run:
     transcript: list = field(default_factory=list)
     failure: Optional[str] = None  # None: every expectation met
+    skip_reason: Optional[str] = None  # the environment, not the SDK, stopped it (the connection limit)
 
     @property
     def failed_step(self) -> Optional[dict]:
         return next((s for s in self.transcript if s["verdict"] == "mismatch"), None)
+
+
+def limit_skip_reason(response: dict) -> Optional[str]:
+    """Never a pass, never an SDK failure: a limit the environment, or the time budget, set."""
+    result = response.get("result") or {}
+    if not response.get("ok"):
+        return None
+    if result.get("not_run_because"):
+        return f"not run: {result['preflight']} (this scenario needs an environment that holds {result['target']:,})"
+    reached = (f"reached {result['verified']:,} verified connections at {result['connect_rate_per_s']}/s "
+               f"(server-side TCP: {result['server_tcp']['at_peak']:,})")
+    if not result["reached_ceiling"] and result.get("first_error"):
+        return None  # the SDK failed below the ceiling: the expectation reports it, with the error
+    if not result["reached_ceiling"] and result.get("not_attempted"):
+        return f"time budget of {result['budget_s']:.0f} s ran out before the ceiling of {result['ceiling']:,}: {reached}"
+    if result["limited"]:
+        return f"{result['preflight']}; {reached}"
+    return None
 
 
 def deadline_for(step, args: dict) -> float:
@@ -40,10 +60,12 @@ def deadline_for(step, args: dict) -> float:
     return DEFAULT_DEADLINE_SECONDS
 
 
-def _harness_step(step, args: dict, values: Values, control) -> dict:
-    """A step the harness performs itself (a server action or a proxy mode), as a response."""
+def _harness_step(step, args: dict, values: Values, control, driver) -> dict:
+    """A step the harness performs itself (a server action, a proxy mode, the limit), as a response."""
     started = time.perf_counter()
-    if step.op == "server":
+    if step.op == "limit":
+        result = run_limit(args, driver, values.endpoint, control.server_pid())
+    elif step.op == "server":
         result = control.act(args["action"])
     else:
         values.proxy().set(args["mode"], args.get("latency_ms", 0))
@@ -67,14 +89,15 @@ def run_scenario(scenario: Scenario, driver: DriverProcess, endpoint: Optional[E
             expect = values.resolve(step.expect)
             started = time.perf_counter()
             if step.op in HARNESS_OPS:
-                response = _harness_step(step, args, values, control)
+                response = _harness_step(step, args, values, control, driver)
             else:
                 response = driver.request(step.op, args, deadline_for(step, args))
             wall_ms = round((time.perf_counter() - started) * 1000, 3)
             if not response.get("ok") and (response.get("error") or {}).get("category") == "unsupported_op":
                 raise DriverError(f"driver '{driver.manifest.name}' does not implement op '{step.op}' "
                                   f"but declares the capabilities this scenario needs: {response['error']}")
-            reason, stop = check(expect, response, args)
+            skip = limit_skip_reason(response) if step.op == "limit" else None
+            reason, stop = check(expect, response, args) if not (skip and skip.startswith("time budget")) else (None, True)
             run.transcript.append({
                 "step": index, "line": step.line, "op": step.op, "args": args, "expect": expect,
                 "note": step.note + (f" (left out for this driver: {', '.join(dropped)})" if dropped else ""),
@@ -84,6 +107,8 @@ def run_scenario(scenario: Scenario, driver: DriverProcess, endpoint: Optional[E
             if reason:
                 run.failure = f"step {index} ({step.op}, {scenario.path}:{step.line}): {reason}"
                 break
+            if skip and not reason:
+                run.skip_reason = skip
             if stop:  # an accepted outcome that makes the remaining steps moot
                 run.transcript[-1]["note"] = (step.note + " " if step.note else "") + "(scenario ends here)"
                 break

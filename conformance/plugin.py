@@ -48,6 +48,8 @@ def pytest_addoption(parser):
     group.addoption("--milvus-http-port", type=int, default=0, help="HTTP port of the --milvus-uri server (9091)")
     group.addoption("--suite", choices=("quick", "full"), default="full",
                     help="quick: scenarios tagged `quick`; full: all (default)")
+    group.addoption("--full-scale", action="store_true",
+                    help="run the full-scale connection-limit scenarios (up to 65,536 connections per driver)")
     group.addoption("--scenarios", default=str(SCENARIOS_DIR), help="scenario folder or file (default scenarios/)")
     group.addoption("--spec", default=None, help="spec page whose code examples run as the documentation group "
                     "(default: spec/manage-connections.zh.md with the default scenarios, none otherwise)")
@@ -98,6 +100,7 @@ def pytest_configure(config):
         sdk_requests=sdk_requests, milvus_uri=config.getoption("milvus_uri"), server=config.getoption("server"),
         milvus_http_port=config.getoption("milvus_http_port"), suite=config.getoption("suite"),
         scenarios=str(scenarios.resolve()), spec=_spec_option(config, scenarios),
+        full_scale=config.getoption("full_scale"),
         **({"milvus_version": config.getoption("milvus_version")} if config.getoption("milvus_version") else {}),
     )
     config.stash[STATE] = ProcessState(ctx, registry, "main")
@@ -219,6 +222,9 @@ class ScenarioItem(pytest.Item):
 
     def _setup(self):
         state = self.config.stash[STATE]
+        if "full-scale" in self.scenario.tags and not state.ctx.full_scale:
+            pytest.skip("a full-scale limit scenario (up to 65,536 connections, minutes per driver): "
+                        "run with --full-scale")
         try:
             build = state.build(self.driver)
         except DriverUnavailable as exc:
@@ -262,6 +268,8 @@ class ScenarioItem(pytest.Item):
 
     def runtest(self):
         _allure_story(self)
+        if self.run.skip_reason and not self.run.failure:
+            pytest.skip(self.run.skip_reason)
         if self.run.failure:
             if self.deviation:
                 pytest.xfail(f"known deviation of driver '{self.driver}': {self.deviation.get('reason')}")

@@ -35,6 +35,7 @@ class RunContext:
     milvus_http_port: int = 0
     suite: str = "full"
     scenarios: str = ""
+    full_scale: bool = False  # run the full-scale connection-limit scenarios
     spec: str = ""          # the spec page whose examples run as scenarios ("" = none)
     started: float = field(default_factory=time.time)
 

@@ -23,3 +23,37 @@ def test_a_small_target_is_not_limited():
     result = verdict(target=100, server_pid=os.getpid())
     assert result == {**result, "ceiling": 100, "limited": False}
     assert result["sentence"] == "this environment can hold the target of 100 connections"
+
+
+def test_server_side_tcp_connections_are_counted():
+    import socket
+
+    from conformance.limits.scale import server_tcp_connections
+
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen(8)
+    port = server.getsockname()[1]
+    clients = [socket.create_connection(("127.0.0.1", port)) for _ in range(3)]
+    accepted = [server.accept()[0] for _ in range(3)]
+    try:
+        assert server_tcp_connections(port) == 3
+    finally:
+        for sock in clients + accepted + [server]:
+            sock.close()
+
+
+def test_a_limited_run_is_a_skip_with_what_was_reached_and_a_budget_run_out_too():
+    from conformance.execution import limit_skip_reason
+
+    base = {"target": 65536, "ceiling": 19744, "verified": 19744, "connect_rate_per_s": 900.5,
+            "server_tcp": {"at_peak": 19744}, "reached_ceiling": True, "limited": True, "first_error": None,
+            "not_attempted": 0, "budget_s": 180, "preflight": "limited by the environment at 19,744 connections, because X"}
+    reason = limit_skip_reason({"ok": True, "result": base})
+    assert reason == ("limited by the environment at 19,744 connections, because X; reached 19,744 verified "
+                      "connections at 900.5/s (server-side TCP: 19,744)")
+    slow = dict(base, verified=500, reached_ceiling=False, not_attempted=19244)
+    assert limit_skip_reason({"ok": True, "result": slow}).startswith("time budget of 180 s ran out")
+    failing = dict(base, verified=500, reached_ceiling=False, first_error={"category": "unavailable"})
+    assert limit_skip_reason({"ok": True, "result": failing}) is None  # a failure, not a skip
+    assert limit_skip_reason({"ok": True, "result": dict(base, limited=False)}) is None  # the full target: a pass

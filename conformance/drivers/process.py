@@ -26,7 +26,8 @@ STDERR_TAIL_CHARS = 4000
 
 
 def _die_with_parent():
-    """Runs in the child before exec: SIGKILL it when the harness process dies."""
+    """Runs in the child before exec: SIGKILL it when the harness process dies. (Linux ties
+    this to the *thread* that started the child: start drivers from long-lived threads.)"""
     try:
         ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
     except OSError:

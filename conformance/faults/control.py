@@ -41,6 +41,11 @@ class ServerControl:
         return {"action": action, "running": self.running, "paused": self.paused,
                 "seconds": round(time.perf_counter() - started, 3)}
 
+    def server_pid(self) -> int:
+        """The server's process, as this machine sees it (a container's init for containers)."""
+        return self.server.server_pid() if hasattr(self.server, "server_pid") else int(
+            self.endpoint.extra.get("server_pid") or 0)
+
     def _signal(self, sig) -> None:
         pid = self.server.server_pid()
         if not pid:

@@ -121,6 +121,43 @@ def _findings(data, by_scenario) -> str:
     return "<ul>" + "".join(items) + "</ul>" if items else "<p>No finding: every scenario that ran conforms.</p>"
 
 
+def _plot(points, width=360, height=90) -> str:
+    """Connections held by the server against time, as an inline SVG polyline."""
+    if not points:
+        return ""
+    top = max(max(c for _, c in points), 1)
+    end = max(max(t for t, _ in points), 1)
+    path = " ".join(f"{t / end * width:.1f},{height - c / top * height:.1f}" for t, c in points)
+    return (f"<svg width={width + 40} height={height + 20} role=img aria-label='connections over time'>"
+            f"<polyline fill=none stroke='#2563eb' stroke-width=2 points='{path}'/>"
+            f"<text x=0 y={height + 15} font-size=10>0 s</text><text x={width - 30} y={height + 15} font-size=10>"
+            f"{end:.0f} s</text><text x={width + 2} y=10 font-size=10>{top:,}</text></svg>")
+
+
+def _limits(data) -> str:
+    rows = []
+    for entry in data["outcomes"]:
+        for step in entry.get("transcript") or []:
+            result = (step.get("response") or {}).get("result") or {}
+            if step["op"] != "limit" or "verified" not in result:
+                continue
+            rows.append(
+                f"<tr><td>{escape(_column(entry))}</td><td>{escape(entry['scenario']['id'])}</td>"
+                f"<td class={entry['outcome']}>{entry['outcome']}</td><td>{result['target']:,}</td>"
+                f"<td>{result['ceiling']:,}</td><td>{result['verified']:,}</td>"
+                f"<td>{result['server_tcp']['at_peak']:,}</td><td>{result['connect_rate_per_s']}</td>"
+                f"<td>{result.get('latency_p50_ms')} / {result.get('latency_p99_ms')}</td>"
+                f"<td>{result.get('server_bytes_per_connection')} / {result.get('client_bytes_per_connection')}</td>"
+                f"<td>{escape(json.dumps(result.get('first_error')) if result.get('first_error') else '-')}</td>"
+                f"<td>{_plot(result.get('connections_over_time') or [])}</td></tr>")
+    if not rows:
+        return "<p>No full-scale limit scenario ran (run with <code>--full-scale</code>).</p>"
+    return ("<table><tr><th>driver</th><th>scenario</th><th>outcome</th><th>target</th><th>ceiling</th>"
+            "<th>verified</th><th>server TCP</th><th>connects/s</th><th>p50 / p99 ms</th>"
+            "<th>bytes/conn server / client</th><th>first error</th><th>server connections over time</th></tr>"
+            + "".join(rows) + "</table>")
+
+
 def _coverage(by_scenario) -> str:
     rows = []
     for statement_id, statement in spec_statements().items():
@@ -203,6 +240,7 @@ server: {escape(data['server_source'])} · {escape(servers)} · suite {escape(da
 <h2>Compliance matrix</h2>{filters}
 <table><tr><th>scenario</th><th>spec</th>{head}</tr>{''.join(rows)}</table>
 <h2>Findings</h2>{_findings(data, by_scenario)}
+<h2>Connection limit</h2>{_limits(data)}
 <h2>Spec coverage</h2>{_coverage(by_scenario)}
 <h2>Transcripts</h2>{details}
 <script>{JS}</script></body></html>"""

@@ -118,11 +118,12 @@ def _build(data: dict, root, path: Path, shown: str) -> "list[Scenario]":
                     where=f"{shown}:{line}")
         requires = Requirements.merged(data.get("requires", {}), raw.get("requires", {}))
         for i, s in enumerate(raw["steps"]):
-            if "server" in s and not requires.private_server:
+            if ("server" in s or "limit" in s) and not requires.private_server:
                 line = _node_at(root, ["scenarios", index, "steps", i]).start_mark.line + 1
+                what = f"server: {s['server']}" if "server" in s else "limit:"
                 raise ScenarioFormatError(
-                    f"`server: {s['server']}` needs `requires: {{private_server: true}}`: a shared server "
-                    f"cannot be stopped or paused", where=f"{shown}:{line}")
+                    f"`{what}` needs `requires: {{private_server: true}}`: a shared server "
+                    f"cannot be stopped, paused or filled up", where=f"{shown}:{line}")
         steps = tuple(
             Step(op=_op_of(s), args=_args_of(s), expect=s.get("expect", {"ok": True}),
                  line=_node_at(root, ["scenarios", index, "steps", i]).start_mark.line + 1,
@@ -140,14 +141,14 @@ def _build(data: dict, root, path: Path, shown: str) -> "list[Scenario]":
 
 
 def _op_of(step: dict) -> str:
-    return "server" if "server" in step else "proxy" if "proxy" in step else step["op"]
+    return next((op for op in ("server", "proxy", "limit") if op in step), None) or step["op"]
 
 
 def _args_of(step: dict) -> dict:
     if "server" in step:
         return {"action": step["server"]}
-    if "proxy" in step:
-        return dict(step["proxy"])
+    if "proxy" in step or "limit" in step:
+        return dict(step.get("proxy") or step["limit"])
     return step.get("args", {})
 
 

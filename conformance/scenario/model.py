@@ -28,7 +28,7 @@ class Requirements:
         )
 
 
-HARNESS_OPS = ("server", "proxy")  # steps the harness performs itself, between driver steps
+HARNESS_OPS = ("server", "proxy", "limit")  # steps the harness performs itself, between driver steps
 
 
 @dataclass(frozen=True)

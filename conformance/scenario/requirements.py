@@ -23,6 +23,7 @@ OP_CAPABILITIES = {
     "open_many": "open_many",
     "close_many": "open_many",
     "http_request": "http",
+    "limit": "open_many",
 }
 CONNECT_ARG_CAPABILITIES = {
     "host": "connect.host_port", "port": "connect.host_port", "address": "connect.address",

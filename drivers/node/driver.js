@@ -491,8 +491,11 @@ const ops = {
     let verified = 0;
     let failed = 0;
     let firstError = null;
+    // time_budget_seconds: stop starting new connections after it (the limit scenarios)
+    const budgetMs = has(args, 'time_budget_seconds') ? Number(args.time_budget_seconds) * 1000 : Infinity;
+    const startedAt = Date.now();
     const worker = async () => {
-      while (next < count) {
+      while (next < count && Date.now() - startedAt < budgetMs) {
         next++;
         let client = null;
         try {
@@ -512,7 +515,8 @@ const ops = {
     for (let i = 0; i < Math.min(concurrency, count); i++) workers.push(worker());
     await Promise.all(workers);
     t.stop();
-    return { requested: count, opened, verified, failed, first_error: firstError, concurrency };
+    return { requested: count, opened, verified, failed, first_error: firstError, concurrency,
+             not_attempted: count - next };
   },
 
   async close_many(args, t) {

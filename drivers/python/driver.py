@@ -199,26 +199,36 @@ _many = []
 
 def op_open_many(args):
     count, concurrency = int(args["count"]), int(args.get("concurrency", 16))
+    budget = float(args.get("time_budget_seconds") or 0)  # stop starting new connections after it
     base = len(_many)
     kwargs = {k: args[k] for k in ("host", "port", "user", "password", "timeout") if k in args}
-    failures = []
+    failures, latencies, started = [], [], time.monotonic()
 
     def one(i):
+        if budget and time.monotonic() - started > budget:
+            return None
         alias = f"many-{base + i}"
+        began = time.perf_counter()
         try:
             connections.connect(alias, **kwargs)
             _many.append(alias)
             utility.get_server_version(using=alias)
+            latencies.append((time.perf_counter() - began) * 1000)
             return 1
         except Exception as exc:  # each failure is data, not a crash
-            failures.append((time.monotonic(), error_of(exc)))
+            failures.append((time.monotonic() - started, error_of(exc)))
             return 0
 
     with ThreadPoolExecutor(max_workers=concurrency) as pool:
-        verified = sum(pool.map(one, range(count)))
+        outcomes = list(pool.map(one, range(count)))
     failures.sort(key=lambda f: f[0])
-    return {"requested": count, "opened": len(_many) - base, "verified": verified,
-            "failed": count - verified, "first_error": failures[0][1] if failures else None}
+    latencies.sort()
+    verified = outcomes.count(1)
+    return {"requested": count, "opened": len(_many) - base, "verified": verified, "failed": outcomes.count(0),
+            "not_attempted": outcomes.count(None), "first_error": failures[0][1] if failures else None,
+            "first_error_after_s": round(failures[0][0], 3) if failures else None,
+            "latency_p50_ms": round(latencies[len(latencies) // 2], 3) if latencies else None,
+            "latency_p99_ms": round(latencies[int(len(latencies) * 0.99)], 3) if latencies else None}
 
 
 def op_close_many(args):
