@@ -158,6 +158,22 @@ def _limits(data) -> str:
             + "".join(rows) + "</table>")
 
 
+def _benchmarks(data) -> str:
+    bench = data.get("benchmarks")
+    if not bench:
+        return "<p>No benchmark yet (<code>python -m conformance.bench</code>).</p>"
+    rows = "".join(
+        f"<tr><td>{escape(name)}</td><td>{d.get('startup_s', '')}</td><td>{d.get('harness_median_ms', '')}</td>"
+        f"<td>{d.get('sdk_median_ms', '')}</td><td>{d.get('overhead_ratio', '')}</td>"
+        f"<td>{d.get('overhead_vs_direct_script', '')}</td><td>{escape(d.get('skipped', ''))}</td></tr>"
+        for name, d in bench.get("drivers", {}).items())
+    return (f"<p class=muted>{escape(bench.get('when', ''))} on {escape(json.dumps(bench.get('machine')))}; "
+            f"server start-up: {escape(json.dumps(bench.get('servers')))}"
+            f"{'; quick suite: ' + escape(json.dumps(bench['quick_suite'])) if bench.get('quick_suite') else ''}</p>"
+            "<table><tr><th>driver</th><th>start-up s</th><th>step through harness, ms</th><th>SDK call, ms</th>"
+            "<th>ratio</th><th>ratio vs plain script</th><th></th></tr>" + rows + "</table>")
+
+
 def _coverage(by_scenario) -> str:
     rows = []
     for statement_id, statement in spec_statements().items():
@@ -242,5 +258,6 @@ server: {escape(data['server_source'])} · {escape(servers)} · suite {escape(da
 <h2>Findings</h2>{_findings(data, by_scenario)}
 <h2>Connection limit</h2>{_limits(data)}
 <h2>Spec coverage</h2>{_coverage(by_scenario)}
+<h2>Benchmarks</h2>{_benchmarks(data)}
 <h2>Transcripts</h2>{details}
 <script>{JS}</script></body></html>"""

@@ -2,6 +2,7 @@
 results.json envelope, and write the run's report folder."""
 
 import hashlib
+import json
 import re
 import os
 import platform
@@ -10,7 +11,7 @@ from pathlib import Path
 
 from .. import __version__
 from ..drivers.process import PROTOCOL_VERSION
-from ..paths import SPEC_FILE
+from ..paths import DEFAULT_REPORTS_DIR, SPEC_FILE
 from ..run import RunContext, write_json
 
 OUTCOMES = ("pass", "fail", "xfail", "skip", "error")
@@ -116,6 +117,7 @@ class Collector:
             "drivers": self.drivers(),
             "summary": self.summary(),
             "collection_errors": self.collection_errors,
+            "benchmarks": _latest_benchmarks(),
             "columns": [{"column": c, "driver": d, "server_version": v} for c, d, v in self.ctx.columns()],
             "outcomes": sorted(self.outcomes(), key=lambda e: (e["scenario"]["file"], e.get("column", e["driver"]))),
         }
@@ -152,6 +154,15 @@ class Collector:
             lines.append(f"  report: {written / 'index.html'}")
             lines.append(f"  results: {written / 'results.json'}")
         return lines
+
+
+def _latest_benchmarks():
+    """The latest `python -m conformance.bench` result, shown beside the run (None if never run)."""
+    path = DEFAULT_REPORTS_DIR / "bench" / "latest.json"
+    try:
+        return json.loads(path.read_text())
+    except (OSError, ValueError):
+        return None
 
 
 def _iso(timestamp: float) -> str:
