@@ -1,4 +1,3 @@
-import json
 import os
 import subprocess
 import sys
@@ -7,21 +6,9 @@ from pathlib import Path
 import pytest
 
 from conformance.paths import REPO_ROOT
+from suite_runs import SuiteRun
 
 FIXTURES = Path(__file__).parent / "fixtures"
-
-
-class SuiteRun:
-    def __init__(self, proc, report_root: Path):
-        self.proc = proc
-        self.report_root = report_root
-
-    @property
-    def results(self) -> dict:
-        return json.loads((self.report_root / "latest" / "results.json").read_text())
-
-    def outcomes(self) -> "dict[str, str]":
-        return {f"{o['scenario']['id']}[{o['driver']}]": o["outcome"] for o in self.results["outcomes"]}
 
 
 @pytest.fixture

@@ -1,0 +1,30 @@
+"""Results of a real `pytest conformance` run started by a test, and how two runs compare."""
+
+import json
+from pathlib import Path
+
+
+class SuiteRun:
+    def __init__(self, proc, report_root: Path):
+        self.proc = proc
+        self.report_root = report_root
+
+    @property
+    def results(self) -> dict:
+        return json.loads((self.report_root / "latest" / "results.json").read_text())
+
+    def outcomes(self) -> "dict[str, str]":
+        return {f"{o['scenario']['id']}[{o['driver']}]": o["outcome"] for o in self.results["outcomes"]}
+
+    def port_taken_skips(self) -> "set[str]":
+        """Cells skipped because a documented port was taken (by another test running at the same time)."""
+        return {f"{o['scenario']['id']}[{o['driver']}]" for o in self.results["outcomes"]
+                if o["outcome"] == "skip" and "which is taken" in o["message"]}
+
+
+def differences(a: SuiteRun, b: SuiteRun) -> dict:
+    """Cells whose outcomes differ, leaving out those a taken port explains."""
+    explained = a.port_taken_skips() | b.port_taken_skips()
+    first, second = a.outcomes(), b.outcomes()
+    return {cell: (first.get(cell), second.get(cell)) for cell in set(first) | set(second)
+            if first.get(cell) != second.get(cell) and cell not in explained}
