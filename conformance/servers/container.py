@@ -42,14 +42,12 @@ import subprocess
 import sys
 import threading
 import time
-import urllib.error
-import urllib.request
 from pathlib import Path
 from typing import Optional
 
 from ..errors import ConformanceError, ServerStartError
 from . import distribution
-from .embedded import (COMPONENTS_WITH_IP, TLS_FOLDER, ServerPaths, choose_ports, stop_keeper,
+from .embedded import (COMPONENTS_WITH_IP, healthy, TLS_FOLDER, ServerPaths, choose_ports, stop_keeper,
                        tls_endpoint_fields, write_config)
 from .image import CONFIGS_DIR, DATA_DIR, LOGS_DIR, Image, ensure_image
 from .pids import alive
@@ -457,14 +455,6 @@ def foreign_image_environment(ports: dict, auth: bool, conf: Path, tls_mode: int
                     "TLS_SERVERKEYPATH": f"{seen}/{certs.server_key.name}",
                     "TLS_CAPEMPATH": f"{seen}/{certs.ca_cert.name}"})
     return env
-
-
-def healthy(url: str, timeout: float = 2) -> bool:
-    try:
-        with urllib.request.urlopen(url, timeout=timeout) as response:
-            return b"OK" in response.read()
-    except (urllib.error.URLError, OSError):
-        return False
 
 
 # -- the watcher ----------------------------------------------------------------

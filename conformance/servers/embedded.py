@@ -129,12 +129,8 @@ class EmbeddedServer:
                     f"with status {self.keeper.returncode}; its log is {self.log_path}",
                     log_tail=self.log_tail(),
                 )
-            try:
-                with urllib.request.urlopen(url, timeout=2) as response:
-                    if b"OK" in response.read():
-                        return
-            except (urllib.error.URLError, OSError):
-                pass
+            if healthy(url):
+                return
             time.sleep(0.25)
         raise ServerStartError(
             f"Milvus {self.version} (profile '{self.profile.name}') was not healthy at {url} "
@@ -247,6 +243,15 @@ def write_config(dist: distribution.Distribution, ports: dict, auth: bool, out_d
     milvus_yaml = out_dir / "milvus.yaml"
     milvus_yaml.write_text(yaml.safe_dump(config, sort_keys=False))
     return milvus_yaml
+
+
+def healthy(url: str, timeout: float = 2) -> bool:
+    """Milvus's management API answers OK (/healthz on the HTTP port)."""
+    try:
+        with urllib.request.urlopen(url, timeout=timeout) as response:
+            return b"OK" in response.read()
+    except (urllib.error.URLError, OSError):
+        return False
 
 
 def stop_keeper(pid: int, wait_seconds: float = 30) -> None:
