@@ -148,3 +148,11 @@ def test_the_gate_fails_on_a_planted_regression_and_passes_otherwise(run_suite, 
     assert "FAILED - 6 regression(s)" in regressed.proc.stdout
     gate = json.loads((regressed.report_root / "latest" / "gate.json").read_text())
     assert len(gate["regressions"]) == 6 and not gate["passed"]
+
+
+def test_a_run_with_failures_keeps_the_server_log_and_links_it_from_each_cell(run_suite):
+    run = run_suite("--scenarios", str(FIXTURES / "valid-fail"), "--driver", "python")
+    latest = run.report_root / "latest"
+    logs = list((latest / "logs").glob("server-plain-*.log"))
+    assert len(logs) == 1 and logs[0].stat().st_size > 0
+    assert f"href='logs/{logs[0].name}'" in (latest / "index.html").read_text()

@@ -81,7 +81,7 @@ def _transcript(entry) -> str:
             "<th>verdict</th></tr>" + "".join(rows) + "</table>")
 
 
-def _details(entry) -> str:
+def _details(entry, logs_kept: bool = False) -> str:
     scenario = entry["scenario"]
     parts = [
         f"<details id='{_cell_id(scenario['id'], _column(entry))}' class='{entry['outcome']}-border'>",
@@ -100,6 +100,11 @@ def _details(entry) -> str:
     for key, label in (("stderr_tail", "driver stderr (tail)"), ("log_tail", "server log (tail)")):
         if entry.get(key):
             parts.append(f"<p>{label}</p>{_pre(entry[key])}")
+    server = entry.get("server") or {}
+    if logs_kept and server.get("profile") and server.get("provider") != "uri" \
+            and "/private/" not in server.get("log_path", ""):  # a private server's log goes with its scenario
+        name = f"server-{server['profile']}-{server.get('version', '')}.log"
+        parts.append(f"<p><a href='logs/{escape(name)}'>server log ({escape(name)})</a></p>")
     parts.append("</details>")
     return "".join(parts)
 
@@ -241,7 +246,7 @@ def render(data: dict) -> str:
     errors = "".join(f"<li>{_pre(e['message'])}</li>" for e in data.get("collection_errors", []))
     servers = ", ".join(f"{p}: {s['host']}:{s['grpc_port']} (http {s['http_port']}, Milvus {s['version'] or '?'})"
                         for p, s in data["servers"].items())
-    details = "".join(_details(e) for e in data["outcomes"])
+    details = "".join(_details(e, data.get("logs_kept", False)) for e in data["outcomes"])
     return f"""<!doctype html><html lang=en><head><meta charset=utf-8>
 <title>Milvus connection conformance — {escape(data['run']['id'])}</title><style>{CSS}</style></head><body>
 <h1>Milvus connection conformance</h1>

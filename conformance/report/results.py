@@ -118,6 +118,7 @@ class Collector:
             "summary": self.summary(),
             "collection_errors": self.collection_errors,
             "benchmarks": _latest_benchmarks(),
+            "logs_kept": self.any_problem(),  # logs/server-<profile>.log beside this file
             "columns": [{"column": c, "driver": d, "server_version": v} for c, d, v in self.ctx.columns()],
             "outcomes": sorted(self.outcomes(), key=lambda e: (e["scenario"]["file"], e.get("column", e["driver"]))),
         }

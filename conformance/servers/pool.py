@@ -21,6 +21,11 @@ from .pids import alive
 from .profiles import DOCUMENTED_HTTP_PORT, PROFILES, Endpoint
 
 
+def log_name(endpoint: Endpoint) -> str:
+    """The server's log file in a report's logs/ folder."""
+    return f"server-{endpoint.profile}-{endpoint.version}.log"
+
+
 def endpoint_from_uri(uri: str, http_port: Optional[int]) -> Endpoint:
     """--milvus-uri http://[user:password@]host:port: an existing server, one profile."""
     parsed = urlparse(uri if "://" in uri else f"http://{uri}")
@@ -137,7 +142,7 @@ class ServerPool:
             if keep_logs_in and endpoint.log_path and Path(endpoint.log_path).exists():
                 try:
                     keep_logs_in.mkdir(parents=True, exist_ok=True)
-                    shutil.copy(endpoint.log_path, keep_logs_in / f"server-{profile}.log")
+                    shutil.copy(endpoint.log_path, keep_logs_in / log_name(endpoint))
                 except OSError:  # a full disk must not keep the other servers running
                     pass
 
