@@ -66,6 +66,8 @@ class Collector:
                 entry.update(outcome="fail", message=_text(report))
             elif report.passed:
                 entry.update(outcome="pass", message="")
+            elif report.skipped:  # decided by the run itself (the environment's connection limit)
+                entry.update(outcome="skip", message=_skip_reason(report.longrepr))
         elif report.when == "teardown" and report.failed and entry["outcome"] in (None, "pass"):
             entry.update(outcome="error", message=_text(report))
 
