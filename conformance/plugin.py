@@ -313,6 +313,10 @@ def _allure_story(item) -> None:
         with allure.step(f"{step['op']} {json.dumps(step['args'])} -> {step['verdict']}"):
             allure.attach(json.dumps(step, indent=2, default=str), name="transcript",
                           attachment_type=allure.attachment_type.JSON)
+    log_path = (item.record.get("server") or {}).get("log_path")
+    if log_path and Path(log_path).exists():  # the server's log so far, for the story of this cell
+        allure.attach(Path(log_path).read_text(errors="replace")[-20000:], name="server log (tail)",
+                      attachment_type=allure.attachment_type.TEXT)
 
 
 # -- results -------------------------------------------------------------------------

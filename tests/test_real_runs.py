@@ -35,6 +35,7 @@ def test_valid_pass_fixtures_all_pass(run_suite, tmp_path):
         labels = {(label["name"], label["value"]) for label in result["labels"]}
         assert ("tag", "python") in labels and any(name == "spec" for name, _ in labels)
         assert result["steps"] and result["steps"][0]["attachments"][0]["name"] == "transcript"
+        assert any(a["name"] == "server log (tail)" for a in result.get("attachments", []))
 
 
 def test_valid_fail_fixtures_are_all_reported_as_failing_with_evidence(run_suite):
