@@ -149,7 +149,7 @@ def servers(client, image, tmp_path_factory):
 
 
 def test_plain_and_auth_containers_run_side_by_side(client, servers):
-    from conformance.servers.container import healthy
+    from conformance.servers.embedded import healthy
 
     plain, auth = servers["plain"][1], servers["auth"][1]
     assert plain.provider == auth.provider == "container"
@@ -182,7 +182,8 @@ def test_pymilvus_connects_to_both(servers):
 
 
 def test_pause_resume_stop_start(client, servers):
-    from conformance.servers.container import ContainerServer, healthy
+    from conformance.servers.container import ContainerServer
+    from conformance.servers.embedded import healthy
 
     owner_handle, endpoint = servers["plain"]
     server = ContainerServer.attach(endpoint)  # as a fault step in another process would

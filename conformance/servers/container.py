@@ -47,13 +47,12 @@ from typing import Optional
 
 from ..errors import ConformanceError, ServerStartError
 from . import distribution
-from .embedded import (COMPONENTS_WITH_IP, healthy, TLS_FOLDER, ServerPaths, choose_ports, stop_keeper,
-                       tls_endpoint_fields, write_config)
+from .embedded import (COMPONENTS_WITH_IP, TLS_FOLDER, ServerPaths, choose_ports, stop_keeper, tail,
+                       tls_endpoint_fields, wait_healthy, write_config)
 from .image import CONFIGS_DIR, DATA_DIR, LOGS_DIR, Image, ensure_image
 from .pids import alive
 from .profiles import PROFILES, Endpoint, Profile
 
-READY_TIMEOUT_SECONDS = 180
 START_ATTEMPTS = 3  # new ports each time, as for the embedded server
 STOP_TIMEOUT_SECONDS = 10  # stop_server(): SIGTERM, then SIGKILL after this
 WATCH_POLL_SECONDS = 0.5
@@ -336,37 +335,27 @@ class ContainerServer:
             return self.log_tail(lines)
 
     def log_tail(self, lines: int = 40) -> str:
-        try:
-            return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
-        except OSError:
-            return ""
+        return tail(self.log_path, lines)
 
     def _wait_ready(self) -> None:
-        url = f"http://127.0.0.1:{self.ports['http_port']}/healthz"
-        deadline = time.monotonic() + READY_TIMEOUT_SECONDS
-        last_check = 0.0
-        while time.monotonic() < deadline:
-            if time.monotonic() - last_check > 1:
-                last_check = time.monotonic()
-                state = self._state()
-                if state["Status"] in ("exited", "dead", "removed"):
-                    raise ServerStartError(
-                        f"Milvus {self.version} (profile '{self.profile.name}', container "
-                        f"{self.container_name}) exited during start-up with status {state.get('ExitCode')}; "
-                        f"its log is {self.log_path}", log_tail=self.container_log_tail(),
-                    )
-                if self.keeper is not None and self.keeper.poll() is not None:
-                    raise ServerStartError(f"the watcher of container {self.container_name} exited "
-                                           f"(status {self.keeper.returncode}); see {self.log_path}",
-                                           log_tail=self.log_tail())
-            if healthy(url):
+        what = f"Milvus {self.version} (profile '{self.profile.name}', container {self.container_name})"
+        last_check = [0.0]
+
+        def check_alive():  # asking the engine costs a round trip: once a second
+            if time.monotonic() - last_check[0] <= 1:
                 return
-            time.sleep(0.25)
-        raise ServerStartError(
-            f"Milvus {self.version} (profile '{self.profile.name}', container {self.container_name}) was not "
-            f"healthy at {url} after {READY_TIMEOUT_SECONDS} s; its log is {self.log_path}",
-            log_tail=self.container_log_tail(),
-        )
+            last_check[0] = time.monotonic()
+            state = self._state()
+            if state["Status"] in ("exited", "dead", "removed"):
+                raise ServerStartError(f"{what} exited during start-up with status {state.get('ExitCode')}; "
+                                       f"its log is {self.log_path}", log_tail=self.container_log_tail())
+            if self.keeper is not None and self.keeper.poll() is not None:
+                raise ServerStartError(f"the watcher of container {self.container_name} exited "
+                                       f"(status {self.keeper.returncode}); see {self.log_path}",
+                                       log_tail=self.log_tail())
+
+        wait_healthy(f"http://127.0.0.1:{self.ports['http_port']}/healthz", what, check_alive, self.log_path,
+                     self.container_log_tail)
 
     def stop(self) -> None:
         """Remove the container and the scratch folder (through the watcher when there is one)."""

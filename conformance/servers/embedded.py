@@ -114,29 +114,17 @@ class EmbeddedServer:
             return 0
 
     def log_tail(self, lines: int = 40) -> str:
-        try:
-            return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
-        except OSError:
-            return ""
+        return tail(self.log_path, lines)
 
     def _wait_ready(self, http_port: int) -> None:
-        url = f"http://127.0.0.1:{http_port}/healthz"
-        deadline = time.monotonic() + READY_TIMEOUT_SECONDS
-        while time.monotonic() < deadline:
+        what = f"Milvus {self.version} (profile '{self.profile.name}')"
+
+        def check_alive():
             if self.keeper.poll() is not None:
-                raise ServerStartError(
-                    f"Milvus {self.version} (profile '{self.profile.name}') exited during start-up "
-                    f"with status {self.keeper.returncode}; its log is {self.log_path}",
-                    log_tail=self.log_tail(),
-                )
-            if healthy(url):
-                return
-            time.sleep(0.25)
-        raise ServerStartError(
-            f"Milvus {self.version} (profile '{self.profile.name}') was not healthy at {url} "
-            f"after {READY_TIMEOUT_SECONDS} s; its log is {self.log_path}",
-            log_tail=self.log_tail(),
-        )
+                raise ServerStartError(f"{what} exited during start-up with status {self.keeper.returncode}; "
+                                       f"its log is {self.log_path}", log_tail=self.log_tail())
+
+        wait_healthy(f"http://127.0.0.1:{http_port}/healthz", what, check_alive, self.log_path, self.log_tail)
 
     def stop(self) -> None:
         stop_keeper(self.keeper.pid if self.keeper else 0)
@@ -243,6 +231,26 @@ def write_config(dist: distribution.Distribution, ports: dict, auth: bool, out_d
     milvus_yaml = out_dir / "milvus.yaml"
     milvus_yaml.write_text(yaml.safe_dump(config, sort_keys=False))
     return milvus_yaml
+
+
+def tail(path, lines: int = 40) -> str:
+    """The last lines of a log file ('' when there is none)."""
+    try:
+        return "\n".join(Path(path).read_text(errors="replace").splitlines()[-lines:])
+    except OSError:
+        return ""
+
+
+def wait_healthy(url: str, what: str, check_alive, log_path, log_tail) -> None:
+    """Poll /healthz until it answers OK; check_alive() raises ServerStartError when the server died."""
+    deadline = time.monotonic() + READY_TIMEOUT_SECONDS
+    while time.monotonic() < deadline:
+        check_alive()
+        if healthy(url):
+            return
+        time.sleep(0.25)
+    raise ServerStartError(f"{what} was not healthy at {url} after {READY_TIMEOUT_SECONDS} s; its log is {log_path}",
+                           log_tail=log_tail())
 
 
 def healthy(url: str, timeout: float = 2) -> bool:

@@ -16,7 +16,7 @@ from urllib.parse import urlparse
 
 from ..shared_state import once
 from ..errors import ConformanceError, ServerStartError, ServerUnavailable
-from .embedded import EmbeddedServer, stop_keeper
+from .embedded import EmbeddedServer, stop_keeper, tail
 from .pids import alive
 from .profiles import DOCUMENTED_HTTP_PORT, PROFILES, Endpoint
 
@@ -70,7 +70,7 @@ class ServerPool:
         endpoint = Endpoint.from_json(record["endpoint"])
         if not alive(endpoint.extra.get("keeper_pid")):
             raise ServerStartError(f"the '{profile}' server (Milvus {endpoint.version}) died during the run; "
-                                   f"its log is {endpoint.log_path}", log_tail=_tail(endpoint.log_path))
+                                   f"its log is {endpoint.log_path}", log_tail=tail(endpoint.log_path))
         return endpoint
 
     def _server(self, profile: str, workdir: Path, log: Path, version: Optional[str] = None):
@@ -145,10 +145,3 @@ class ServerPool:
                     shutil.copy(endpoint.log_path, keep_logs_in / log_name(endpoint))
                 except OSError:  # a full disk must not keep the other servers running
                     pass
-
-
-def _tail(path: str, lines: int = 40) -> str:
-    try:
-        return "\n".join(Path(path).read_text(errors="replace").splitlines()[-lines:])
-    except OSError:
-        return ""
