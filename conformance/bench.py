@@ -2,10 +2,11 @@
 
     python -m conformance.bench [--drivers python,go] [--calls 200] [--suites]
 
-- harness overhead per step, per driver: the round trip through the harness
-  (JSON lines, a driver process) against the SDK call it wraps, as measured
-  inside the driver, in the same run (a ratio: machines are noisy);
-- for pymilvus also against the same calls in a plain script, no harness;
+- harness overhead per step, per driver: a scenario of server_version steps
+  run by the suite's own runner (steps pipelined, as in the suite), against
+  the SDK call as the driver timed it and against the same call in a plain
+  program with no harness (the manifest's bench.direct), in the same run
+  (ratios: machines are noisy); one-request-at-a-time round trips are shown too;
 - driver start-up (until `hello` answers) and server start-up per provider;
 - with --suites: wall time of the quick suite per driver and for all drivers,
   serial and with xdist (-n 2).
@@ -24,35 +25,46 @@ import tempfile
 import time
 from pathlib import Path
 
-from .drivers.build import DriverUnavailable, prepare
+from .drivers.build import DriverUnavailable, expand, prepare
 from .drivers.process import DriverProcess
 from .drivers.registry import load_registry
+from .execution import run_scenario
 from .paths import DEFAULT_REPORTS_DIR, REPO_ROOT
 from .run import write_json
 from .servers.embedded import EmbeddedServer
+from .scenario.model import Requirements, Scenario, Step
 from .servers.profiles import PROFILES
-
-DIRECT_PYMILVUS = """
-import json, sys, time, warnings
-warnings.simplefilter("ignore")
-from pymilvus import connections, utility
-host, port, calls = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
-connections.connect("bench", host=host, port=port)
-utility.get_server_version(using="bench")
-times = []
-for _ in range(calls):
-    began = time.perf_counter()
-    utility.get_server_version(using="bench")
-    times.append((time.perf_counter() - began) * 1000)
-print(json.dumps({"median_ms": sorted(times)[len(times) // 2]}))
-"""
-
 
 def _median(values):
     return round(statistics.median(values), 4) if values else None
 
 
+def _calls_scenario(endpoint, calls: int) -> Scenario:
+    """connect, then `calls` server_version steps: run by the suite's own runner (pipelined)."""
+    steps = [Step("connect", {"alias": "bench", "host": endpoint.host, "port": endpoint.grpc_port}, {"ok": True}, 0)]
+    steps += [Step("server_version", {"alias": "bench"}, {"ok": True}, i + 1) for i in range(calls)]
+    return Scenario(id="bench.server-version", title="harness overhead", spec=(), group="bench", tags=(),
+                    requires=Requirements(), steps=tuple(steps), path="<bench>", line=0)
+
+
+def direct_program(manifest, build, endpoint, calls: int):
+    """The manifest's plain program (bench.direct): the same SDK call, no harness. Its median, or why not."""
+    if not manifest.direct_bench_command:
+        return None, "the manifest has no bench.direct program"
+    command = expand(manifest.direct_bench_command, manifest, build_dir=build.build_dir, sdk=build.request,
+                     sdk_version=build.version, host=endpoint.host, port=endpoint.grpc_port, calls=calls)
+    try:
+        done = subprocess.run(command, cwd=manifest.driver_dir, capture_output=True, text=True, timeout=600)
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        return None, f"{' '.join(command)}: {exc}"
+    if done.returncode != 0:
+        return None, f"{' '.join(command)} exited {done.returncode}: {done.stderr.strip()[-300:]}"
+    return json.loads(done.stdout.strip().splitlines()[-1])["median_ms"], None
+
+
 def driver_overhead(name, manifest, endpoint, calls: int, scratch: Path) -> dict:
+    """Per step: the harness's time (pipelined, as the suite runs steps; and one request at a time),
+    the SDK call as the driver timed it, and the same call in a plain program, in one run."""
     try:
         build = prepare(manifest, "", run_id="bench")
     except DriverUnavailable as exc:
@@ -64,28 +76,32 @@ def driver_overhead(name, manifest, endpoint, calls: int, scratch: Path) -> dict
     try:
         if "server_version" not in (hello.get("capabilities") or []):
             return {"startup_s": round(startup, 3), "skipped": "no server_version capability"}
-        proc.request("connect", {"alias": "bench", "host": endpoint.host, "port": endpoint.grpc_port}, 60)
-        proc.request("server_version", {"alias": "bench"}, 30)  # warm-up
-        wall, sdk = [], []
+        scenario = _calls_scenario(endpoint, calls)
+        run_scenario(scenario, proc, endpoint)  # warm-up: JIT, connection, caches
+        run = run_scenario(scenario, proc, endpoint)
+        if run.failure:
+            return {"startup_s": round(startup, 3), "skipped": f"the calls failed: {run.failure}"}
+        steps = [s for s in run.transcript if s["op"] == "server_version"]
+        pipelined = [s["wall_ms"] for s in steps]
+        sdk = [float(s["response"].get("elapsed_ms") or 0) for s in steps]
+        one_at_a_time = []
         for _ in range(calls):
             began = time.perf_counter()
-            response = proc.request("server_version", {"alias": "bench"}, 30)
-            wall.append((time.perf_counter() - began) * 1000)
-            sdk.append(float(response.get("elapsed_ms") or 0))
+            proc.request("server_version", {"alias": "bench"}, 30)
+            one_at_a_time.append((time.perf_counter() - began) * 1000)
     finally:
         proc.stop()
     result = {"sdk": hello.get("sdk"), "startup_s": round(startup, 3), "calls": calls,
-              "harness_median_ms": _median(wall), "sdk_median_ms": _median(sdk)}
+              "harness_median_ms": _median(pipelined), "sdk_median_ms": _median(sdk),
+              "one_at_a_time_median_ms": _median(one_at_a_time)}
     result["overhead_ratio"] = round(result["harness_median_ms"] / result["sdk_median_ms"], 3) \
         if result["sdk_median_ms"] else None
-    if name == "python":
-        direct = subprocess.run([str(Path(build.build_dir) / "venv" / "bin" / "python"), "-c", DIRECT_PYMILVUS,
-                                 endpoint.host, str(endpoint.grpc_port), str(calls)],
-                                capture_output=True, text=True, timeout=600)
-        if direct.returncode == 0:
-            result["direct_script_median_ms"] = json.loads(direct.stdout.strip().splitlines()[-1])["median_ms"]
-            result["overhead_vs_direct_script"] = round(
-                result["harness_median_ms"] / result["direct_script_median_ms"], 3)
+    direct, why_not = direct_program(manifest, build, endpoint, calls)
+    if direct:
+        result["direct_script_median_ms"] = round(direct, 4)
+        result["overhead_vs_direct_script"] = round(result["harness_median_ms"] / direct, 3)
+    else:
+        result["direct_script"] = f"not measured: {why_not}"
     return result
 
 
@@ -135,6 +151,8 @@ def main() -> None:
     parser.add_argument("--drivers", default="", help="comma-separated (default: all with server_version)")
     parser.add_argument("--calls", type=int, default=200)
     parser.add_argument("--suites", action="store_true", help="also time the quick suite (minutes)")
+    parser.add_argument("--out", default=str(DEFAULT_REPORTS_DIR / "bench"),
+                        help="folder for <time>.json and latest.json (the report shows reports/bench/latest.json)")
     args = parser.parse_args()
     registry = load_registry()
     names = [n for n in (args.drivers.split(",") if args.drivers else registry) if n]
@@ -148,7 +166,7 @@ def main() -> None:
             "when": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), "servers": servers, "drivers": overhead}
     if args.suites:
         data["quick_suite"] = suite_times([n for n in names if "skipped" not in overhead[n]])
-    out = DEFAULT_REPORTS_DIR / "bench"
+    out = Path(args.out)
     write_json(out / f"{time.strftime('%Y%m%d-%H%M%S')}.json", data)
     write_json(out / "latest.json", data)
     print(json.dumps(data, indent=2))

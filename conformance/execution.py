@@ -19,6 +19,7 @@ from .limits.scale import run_limit
 from .servers.profiles import Endpoint
 
 DEFAULT_DEADLINE_SECONDS = 30
+PIPELINE_DEPTH = 8  # driver steps sent ahead of their answers
 
 
 @dataclass
@@ -40,8 +41,11 @@ def limit_skip_reason(response: dict) -> Optional[str]:
         return None
     if result.get("not_run_because"):
         return f"not run: {result['preflight']} (this scenario needs an environment that holds {result['target']:,})"
+    bound = (f"; these CPU costs per connection (server {result['server_cpu_ms_per_connection']} ms, client "
+             f"{result['client_cpu_ms_per_connection']} ms) allow at most {result['cpu_bound_per_s']:,}/s here"
+             if result.get("cpu_bound_per_s") else "")
     reached = (f"reached {result['verified']:,} verified connections at {result['connect_rate_per_s']}/s "
-               f"(server-side TCP: {result['server_tcp']['at_peak']:,})")
+               f"(server-side TCP: {result['server_tcp']['at_peak']:,}{bound})")
     if not result["reached_ceiling"] and result.get("first_error"):
         return None  # the SDK failed below the ceiling: the expectation reports it, with the error
     if not result["reached_ceiling"] and result.get("not_attempted"):
@@ -75,37 +79,65 @@ def _harness_step(step, args: dict, values: Values, control, driver) -> dict:
 
 
 def run_scenario(scenario: Scenario, driver: DriverProcess, endpoint: Optional[Endpoint], control=None) -> Run:
+    """Steps run in order and stop at the first unmet expectation. Consecutive driver steps are
+    pipelined (sent together, answered in order): the driver never waits for the harness between
+    them. Harness steps are barriers: the steps after one are resolved and sent once it is done."""
     run = Run()
     values = Values(endpoint)
+    capabilities = (driver.hello or {}).get("capabilities") or []
+    steps = scenario.steps
+    prepared = {}  # step index -> (args, expect, dropped, request id)
+    unsent = [0]  # the first step not sent yet
+
+    def fill():
+        """Send the next driver steps, up to PIPELINE_DEPTH unanswered: a bounded window, because a
+        driver blocked on writing answers the harness is not reading would stop reading requests."""
+        while unsent[0] < len(steps) and steps[unsent[0]].op not in HARNESS_OPS \
+                and len(prepared) < PIPELINE_DEPTH:
+            index, step = unsent[0], steps[unsent[0]]
+            dropped = droppable_args(step, capabilities)
+            args = values.resolve({k: v for k, v in step.args.items() if k not in dropped})
+            prepared[index] = (args, values.resolve(step.expect), dropped,
+                               driver.send(step.op, args, deadline_for(step, args)))
+            unsent[0] += 1
+
     try:
-        reset = driver.request("reset", {}, DEFAULT_DEADLINE_SECONDS)
+        reset_id = driver.send("reset", {}, DEFAULT_DEADLINE_SECONDS)
+        fill()
+        reset = driver.receive(reset_id)
         if not reset.get("ok"):
             raise DriverError(f"driver '{driver.manifest.name}' could not reset: {reset.get('error')}",
                               stderr_tail=driver.stderr_tail())
-        capabilities = (driver.hello or {}).get("capabilities") or []
-        for index, step in enumerate(scenario.steps, 1):
-            dropped = droppable_args(step, capabilities)
-            args = values.resolve({k: v for k, v in step.args.items() if k not in dropped})
-            expect = values.resolve(step.expect)
-            started = time.perf_counter()
+        answered_at = time.perf_counter()
+        for index, step in enumerate(steps):
             if step.op in HARNESS_OPS:
+                dropped = droppable_args(step, capabilities)
+                args = values.resolve({k: v for k, v in step.args.items() if k not in dropped})
+                expect = values.resolve(step.expect)
+                started = time.perf_counter()
                 response = _harness_step(step, args, values, control, driver)
+                unsent[0] = index + 1
+                fill()
             else:
-                response = driver.request(step.op, args, deadline_for(step, args))
-            wall_ms = round((time.perf_counter() - started) * 1000, 3)
+                args, expect, dropped, request_id = prepared.pop(index)
+                started = answered_at  # the driver started on it when it answered the step before
+                response = driver.receive(request_id)
+                fill()
+            answered_at = time.perf_counter()
+            wall_ms = round((answered_at - started) * 1000, 3)
             if not response.get("ok") and (response.get("error") or {}).get("category") == "unsupported_op":
                 raise DriverError(f"driver '{driver.manifest.name}' does not implement op '{step.op}' "
                                   f"but declares the capabilities this scenario needs: {response['error']}")
             skip = limit_skip_reason(response) if step.op == "limit" else None
             reason, stop = check(expect, response, args) if not (skip and skip.startswith("time budget")) else (None, True)
             run.transcript.append({
-                "step": index, "line": step.line, "op": step.op, "args": args, "expect": expect,
+                "step": index + 1, "line": step.line, "op": step.op, "args": args, "expect": expect,
                 "note": step.note + (f" (left out for this driver: {', '.join(dropped)})" if dropped else ""),
                 "response": response, "wall_ms": wall_ms,
                 "verdict": "mismatch" if reason else "ok", "reason": reason,
             })
             if reason:
-                run.failure = f"step {index} ({step.op}, {scenario.path}:{step.line}): {reason}"
+                run.failure = f"step {index + 1} ({step.op}, {scenario.path}:{step.line}): {reason}"
                 break
             if skip and not reason:
                 run.skip_reason = skip
@@ -113,5 +145,6 @@ def run_scenario(scenario: Scenario, driver: DriverProcess, endpoint: Optional[E
                 run.transcript[-1]["note"] = (step.note + " " if step.note else "") + "(scenario ends here)"
                 break
     finally:
+        driver.abandon_pending()  # steps sent after the one that ended the scenario
         values.close()
     return run

@@ -6,16 +6,17 @@ import sys
 
 import pytest
 
-from conformance.paths import DEFAULT_REPORTS_DIR, REPO_ROOT
+from conformance.paths import REPO_ROOT
 
 pytestmark = pytest.mark.slow
 
 
-def test_bench_writes_ratios_and_startup_times():
-    proc = subprocess.run([sys.executable, "-m", "conformance.bench", "--drivers", "python", "--calls", "20"],
-                          cwd=REPO_ROOT, capture_output=True, text=True, timeout=900)
+def test_bench_writes_ratios_and_startup_times(tmp_path):
+    # its own folder: the real numbers in reports/bench/latest.json are not replaced by a 20-call run
+    proc = subprocess.run([sys.executable, "-m", "conformance.bench", "--drivers", "python", "--calls", "20",
+                           "--out", str(tmp_path)], cwd=REPO_ROOT, capture_output=True, text=True, timeout=900)
     assert proc.returncode == 0, proc.stderr[-2000:]
-    data = json.loads((DEFAULT_REPORTS_DIR / "bench" / "latest.json").read_text())
+    data = json.loads((tmp_path / "latest.json").read_text())
     python = data["drivers"]["python"]
     assert python["calls"] == 20 and python["harness_median_ms"] > 0 and python["sdk_median_ms"] > 0
     assert python["overhead_ratio"] == round(python["harness_median_ms"] / python["sdk_median_ms"], 3)

@@ -2,6 +2,7 @@
 (drivers/PROTOCOL.md, section 4): an error with the stderr tail, a restart."""
 
 import dataclasses
+import time
 import sys
 from pathlib import Path
 
@@ -67,3 +68,75 @@ def test_a_missing_program_is_a_clear_error(tmp_path):
     driver.manifest = dataclasses.replace(driver.manifest, run_command=("/nonexistent/driver",))
     with pytest.raises(DriverError, match="could not start"):
         driver.start()
+
+
+def test_pipelined_requests_are_answered_in_order_each_with_its_own_deadline(tmp_path):
+    driver = fake("ok", tmp_path)
+    driver.start()
+    began = time.monotonic()
+    ids = [driver.send("sleep", {"seconds": 0.4}, deadline_seconds=0.2) for _ in range(3)]
+    assert time.monotonic() - began < 0.3  # sending does not wait for answers
+    answers = [driver.receive(i) for i in ids]
+    # 1.2 s in all, past any one deadline (0.2 s + 0.5 s grace): each counts from the answer before
+    assert time.monotonic() - began >= 1.2
+    assert [a["id"] for a in answers] == ids
+    assert answers[0]["result"]["at"] < answers[1]["result"]["at"] < answers[2]["result"]["at"]
+    driver.stop()
+
+
+def test_receiving_a_later_answer_drops_the_earlier_ones(tmp_path):
+    driver = fake("ok", tmp_path)
+    driver.start()
+    first, second = driver.send("sleep", {"seconds": 0}, 5), driver.send("reset", {}, 5)
+    assert driver.receive(second)["id"] == second
+    with pytest.raises(DriverError, match=f"request {first} is not pending"):
+        driver.receive(first)
+    driver.stop()
+
+
+def test_abandoned_answers_are_drained_or_the_driver_is_replaced(tmp_path):
+    driver = fake("ok", tmp_path)
+    driver.start()
+    pid = driver.proc.pid
+    driver.send("sleep", {"seconds": 0}, 5)
+    driver.abandon_pending(patience_seconds=2)  # a quick answer: read and dropped, same process
+    assert driver.proc.pid == pid and driver.request("reset", {}, 5)["ok"]
+    driver.send("sleep", {"seconds": 60}, 90)
+    began = time.monotonic()
+    driver.abandon_pending(patience_seconds=0.3)  # a slow one: not worth waiting for
+    assert time.monotonic() - began < 5 and driver.proc is None
+    assert driver.request("reset", {}, 5)["ok"]  # the next request starts a fresh process
+
+
+def test_a_scenario_that_stops_early_leaves_nothing_for_the_next_one(tmp_path):
+    from conformance.execution import run_scenario
+    from conformance.scenario.model import Requirements, Scenario, Step
+
+    def scenario(*steps):
+        return Scenario(id="s", title="", spec=(), group="g", tags=(), requires=Requirements(),
+                        steps=tuple(steps), path="<test>", line=1)
+
+    driver = fake("ok", tmp_path)
+    driver.start()
+    stopped = run_scenario(scenario(Step("sleep", {"seconds": 0}, {"ok": True}, 1),
+                                    Step("sleep", {"seconds": 0}, {"error": "timeout"}, 2),  # the fake answers ok
+                                    Step("sleep", {"seconds": 0.2}, {"ok": True}, 3)), driver, None)
+    assert [s["step"] for s in stopped.transcript] == [1, 2] and "step 2" in stopped.failure
+    assert not driver._pending  # step 3 was sent with the others, and its answer drained
+    clean = run_scenario(scenario(Step("sleep", {"seconds": 0.1}, {"ok": True}, 1)), driver, None)
+    assert clean.failure is None and clean.transcript[0]["response"]["result"]["slept"] == 0.1
+    driver.stop()
+
+
+def test_a_long_scenario_does_not_fill_the_pipes(tmp_path):
+    """Sending every step before reading answers would block both sides once the pipes are full."""
+    from conformance.execution import run_scenario
+    from conformance.scenario.model import Requirements, Scenario, Step
+
+    steps = tuple(Step("sleep", {"seconds": 0, "padding": "x" * 200}, {"ok": True}, i) for i in range(3000))
+    driver = fake("ok", tmp_path)
+    driver.start()
+    run = run_scenario(Scenario(id="long", title="", spec=(), group="g", tags=(), requires=Requirements(),
+                                steps=steps, path="<test>", line=1), driver, None)
+    assert run.failure is None and len(run.transcript) == 3000
+    driver.stop()

@@ -74,3 +74,15 @@ def test_schema_is_valid_json_schema():
 
     jsonschema.Draft202012Validator.check_schema(SCHEMA)
     assert json.loads((SCENARIOS_DIR / "schema" / "v1.json").read_text())["properties"]["schema"]["const"] == 1
+
+
+def test_every_sdk_driver_has_a_plain_program_for_the_benchmark():
+    """conformance.bench compares the harness with the same SDK call in a plain program (bench.direct)."""
+    for name, manifest in load_registry().items():
+        if manifest.sdk_registry in ("pypi", "npm", "go", "maven") and "server_version" in manifest.capabilities \
+                and name != "cli":
+            assert manifest.direct_bench_command, name
+            assert "{host}" in manifest.direct_bench_command and "{calls}" in manifest.direct_bench_command, name
+            programs = [part for part in manifest.direct_bench_command if "{driver_dir}/" in part]
+            for part in programs:
+                assert (manifest.driver_dir / part.split("{driver_dir}/", 1)[1]).is_file(), (name, part)

@@ -32,6 +32,7 @@ class Manifest:
     limitations: tuple = ()
     requires_tools: tuple = ()
     only_groups: tuple = ()  # a driver for some groups only (the docs driver: documentation)
+    direct_bench_command: Optional[tuple] = None  # the same SDK call in a plain program (conformance.bench)
     extra: dict = field(default_factory=dict)
 
     @property
@@ -65,6 +66,7 @@ def _manifest(name: str, path: Path) -> Manifest:
         capabilities=tuple(data["capabilities"]), known_deviations=tuple(data.get("known_deviations") or ()),
         limitations=tuple(data.get("limitations") or ()), requires_tools=tuple(data.get("requires_tools") or ()),
         only_groups=tuple(data.get("only_groups") or ()),
+        direct_bench_command=tuple(data["bench"]["direct"]) if (data.get("bench") or {}).get("direct") else None,
     )
 
 

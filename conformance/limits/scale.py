@@ -9,6 +9,7 @@ the server's side, the TCP connections it really holds. Then everything is
 closed and counted again."""
 
 import math
+import os
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -45,6 +46,27 @@ def rss_bytes(pid: int) -> int:
     except OSError:
         pass
     return 0
+
+
+def cpu_seconds(pid: int):
+    """User + system CPU time a process has used (None when it cannot be read)."""
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            fields = stat.read().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    except (OSError, IndexError, ValueError):
+        return None
+
+
+def cpu_costs(server_cpu: float, client_cpu: float, verified: int) -> dict:
+    """CPU per verified connection on each side, and the rate this machine's cores could reach at
+    those costs (both sides share the cores here): the honest bound next to the measured rate."""
+    if not verified or server_cpu is None or client_cpu is None:
+        return {"server_cpu_ms_per_connection": None, "client_cpu_ms_per_connection": None,
+                "cpu_bound_per_s": None}
+    server_ms, client_ms = server_cpu * 1000 / verified, client_cpu * 1000 / verified
+    return {"server_cpu_ms_per_connection": round(server_ms, 3), "client_cpu_ms_per_connection": round(client_ms, 3),
+            "cpu_bound_per_s": round((os.cpu_count() or 1) * 1000 / (server_ms + client_ms)) if server_ms + client_ms else None}
 
 
 def _worst(results, quantile: str):
@@ -97,9 +119,15 @@ def run_limit(args: dict, driver: DriverProcess, endpoint, server_pid: int) -> d
         for proc in processes:
             proc.start()
         sampler.start()
+        server_cpu_before = cpu_seconds(server_pid)
+        client_cpu_before = [cpu_seconds(p.proc.pid) for p in processes]
         with ThreadPoolExecutor(max_workers=shards) as pool:
             responses = list(pool.map(shard, range(shards)))
         elapsed = time.monotonic() - started
+        server_cpu, client_cpu = cpu_seconds(server_pid), [cpu_seconds(p.proc.pid) if p.proc else None
+                                                           for p in processes]
+        server_cpu = None if None in (server_cpu, server_cpu_before) else server_cpu - server_cpu_before
+        client_cpu = None if None in client_cpu + client_cpu_before else sum(client_cpu) - sum(client_cpu_before)
         at_peak = max(peak["tcp"], server_tcp_connections(endpoint.grpc_port))
         server_rss_peak = rss_bytes(server_pid)
         client_rss = sum(rss_bytes(p.proc.pid) for p in processes if p.proc)
@@ -129,5 +157,6 @@ def run_limit(args: dict, driver: DriverProcess, endpoint, server_pid: int) -> d
         "freed": after - before <= max(10, int(0.01 * verified)),
         "server_bytes_per_connection": round((server_rss_peak - server_rss_before) / verified) if verified else None,
         "client_bytes_per_connection": round(client_rss / verified) if verified else None,
+        **cpu_costs(server_cpu, client_cpu, verified),
         "connections_over_time": samples, "budget_s": budget, "files_reserved": FILES_RESERVED,
     }

@@ -153,13 +153,17 @@ def _limits(data) -> str:
                 f"<td>{result['server_tcp']['at_peak']:,}</td><td>{result['connect_rate_per_s']}</td>"
                 f"<td>{result.get('latency_p50_ms')} / {result.get('latency_p99_ms')}</td>"
                 f"<td>{result.get('server_bytes_per_connection')} / {result.get('client_bytes_per_connection')}</td>"
+                f"<td>{result.get('server_cpu_ms_per_connection')} / {result.get('client_cpu_ms_per_connection')}"
+                f"<br><span class=muted>bound {result.get('cpu_bound_per_s')}/s</span></td>"
                 f"<td>{escape(json.dumps(result.get('first_error')) if result.get('first_error') else '-')}</td>"
                 f"<td>{_plot(result.get('connections_over_time') or [])}</td></tr>")
     if not rows:
         return "<p>No full-scale limit scenario ran (run with <code>--full-scale</code>).</p>"
     return ("<table><tr><th>driver</th><th>scenario</th><th>outcome</th><th>target</th><th>ceiling</th>"
             "<th>verified</th><th>server TCP</th><th>connects/s</th><th>p50 / p99 ms</th>"
-            "<th>bytes/conn server / client</th><th>first error</th><th>server connections over time</th></tr>"
+            "<th>bytes/conn server / client</th>"
+            "<th title='CPU ms per verified connection; bound: the rate these costs allow on the cores of this machine'>"
+            "CPU ms/conn server / client</th><th>first error</th><th>server connections over time</th></tr>"
             + "".join(rows) + "</table>")
 
 
@@ -169,14 +173,18 @@ def _benchmarks(data) -> str:
         return "<p>No benchmark yet (<code>python -m conformance.bench</code>).</p>"
     rows = "".join(
         f"<tr><td>{escape(name)}</td><td>{d.get('startup_s', '')}</td><td>{d.get('harness_median_ms', '')}</td>"
-        f"<td>{d.get('sdk_median_ms', '')}</td><td>{d.get('overhead_ratio', '')}</td>"
-        f"<td>{d.get('overhead_vs_direct_script', '')}</td><td>{escape(d.get('skipped', ''))}</td></tr>"
+        f"<td>{d.get('one_at_a_time_median_ms', '')}</td><td>{d.get('sdk_median_ms', '')}</td>"
+        f"<td>{d.get('direct_script_median_ms', '')}</td><td>{d.get('overhead_ratio', '')}</td>"
+        f"<td>{d.get('overhead_vs_direct_script', '')}</td>"
+        f"<td>{escape(d.get('skipped', '') or d.get('direct_script', ''))}</td></tr>"
         for name, d in bench.get("drivers", {}).items())
     return (f"<p class=muted>{escape(bench.get('when', ''))} on {escape(json.dumps(bench.get('machine')))}; "
             f"server start-up: {escape(json.dumps(bench.get('servers')))}"
             f"{'; quick suite: ' + escape(json.dumps(bench['quick_suite'])) if bench.get('quick_suite') else ''}</p>"
-            "<table><tr><th>driver</th><th>start-up s</th><th>step through harness, ms</th><th>SDK call, ms</th>"
-            "<th>ratio</th><th>ratio vs plain script</th><th></th></tr>" + rows + "</table>")
+            "<table><tr><th>driver</th><th>start-up s</th><th>step through harness (pipelined), ms</th>"
+            "<th>one request at a time, ms</th><th>SDK call in the driver, ms</th><th>same call, plain program, ms</th>"
+            "<th>ratio to the driver's timing</th><th>ratio to the plain program</th><th></th></tr>"
+            + rows + "</table>")
 
 
 def _coverage(by_scenario) -> str:

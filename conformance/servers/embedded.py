@@ -28,6 +28,7 @@ from .profiles import Endpoint, Profile
 
 READY_TIMEOUT_SECONDS = 180
 START_ATTEMPTS = 3  # new ports each time: a port picked free can be taken before Milvus binds it
+CRASH_STATUSES = (134, 139, -6, -11)  # SIGABRT, SIGSEGV (as the keeper or Popen report them)
 TEMPLATE_KEY = re.compile(r"\{\{\s*(\w+)\s*(?:\(\w+\))?\s*(?::\s*([^}]*?))?\s*\}\}")
 COMPONENT_PORT_KEYS = (
     "proxy_port", "proxy_internal_port", "root_coord_port", "query_coord_port", "query_node_port",
@@ -62,7 +63,7 @@ class EmbeddedServer:
     # -- lifecycle -----------------------------------------------------------
     def start(self) -> Endpoint:
         dist = distribution.ensure(self.version)
-        last_error = None
+        last_error, crashes = None, 0
         for _ in range(START_ATTEMPTS):
             ports = self._choose_ports()
             self._write_config(dist, ports)
@@ -73,6 +74,14 @@ class EmbeddedServer:
                 self.stop()
                 last_error = error
                 if "address already in use" in error.log_tail:
+                    continue
+                # Killed by a signal while starting (seen once: SIGABRT, status 134, on a loaded machine):
+                # one more try, noted in its log; a second crash is the error.
+                if self.keeper.returncode in CRASH_STATUSES and not crashes:
+                    crashes += 1
+                    with open(self.log_path, "ab") as log:
+                        log.write(f"--- crashed during start-up (status {self.keeper.returncode}); "
+                                  f"starting once more\n".encode())
                     continue
                 raise
             return Endpoint(

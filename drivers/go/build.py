@@ -8,11 +8,13 @@ client-v2). <sdk-request> is an exact version (2.4.2 or v2.4.2), "latest", a
 range (">=2.3,<2.5", "~2.4", "^2.3", "2.4.*", "2.4"), another Go module query
 (a branch or commit), or the path of a local checkout of the SDK.
 
-build writes a Go module into <build_dir>/src (main.go, a copy of ../common,
-go.mod requiring the SDK at the version, or a replace directive pointing at
-the checkout), runs go get / go mod tidy / go build with GOFLAGS=-mod=mod and
-the user's module and build caches (shared by all builds), and leaves the
-binary at <build_dir>/driver and, last, <build_dir>/build.json.
+build writes a Go module into <build_dir>/src (main.go, direct/main.go, a
+copy of ../common, go.mod requiring the SDK at the version, or a replace
+directive pointing at the checkout), runs go get / go mod tidy / go build with
+GOFLAGS=-mod=mod and the user's module and build caches (shared by all
+builds), and leaves the binaries at <build_dir>/driver and <build_dir>/direct
+(the plain-program baseline of `python -m conformance.bench`, same module and
+go.mod) and, last, <build_dir>/build.json.
 """
 
 import json
@@ -268,6 +270,7 @@ def build(flavour_name: str, flavour: dict, request: str, build_dir: Path) -> No
     src.mkdir(exist_ok=True)
     sync_tree(HERE / "common", src / "common")
     write_if_changed(src / "main.go", (HERE / flavour_name / "main.go").read_text())
+    sync_tree(HERE / flavour_name / "direct", src / "direct")  # the bench's plain program, same module
     gomod = [
         f"module milvus-conformance/drivers/go/{flavour_name}",
         "",
@@ -298,6 +301,7 @@ def build(flavour_name: str, flavour: dict, request: str, build_dir: Path) -> No
         go(["mod", "tidy"], cwd=src, capture=False)  # the checkout's requirements may have changed
     stamp_flag = f"-X milvus-conformance/drivers/go/common.stampedSDKVersion={version}"
     go(["build", "-o", str(build_dir / "driver"), "-ldflags", f"-s -w {stamp_flag}", "."], cwd=src, capture=False)
+    go(["build", "-o", str(build_dir / "direct"), "-ldflags", "-s -w", "./direct"], cwd=src, capture=False)
     info = {"sdk_version": version, "source": "checkout" if checkout else "go", "module": module,
             "go": go(["env", "GOVERSION"], cwd=src).strip()}
     if checkout:

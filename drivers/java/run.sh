@@ -2,6 +2,9 @@
 # Starts a Java driver: one JVM serving the whole session (drivers/PROTOCOL.md).
 #   run.sh BUILD_DIR v1|v2                 run the driver
 #   run.sh BUILD_DIR v1|v2 --compile-only  compile only (build.py uses this)
+#   run.sh BUILD_DIR v1|v2 --bench-direct HOST PORT CALLS
+#                                          the plain program of conformance.bench
+#                                          (bench/DirectV1.java or DirectV2.java), same JVM flags
 # The driver classes live in BUILD_DIR/classes-<flavour>-<hash of the sources>,
 # so a build made before the sources changed is recompiled here (about 2 s)
 # instead of running stale code; the SDK jars in BUILD_DIR/lib stay as built.
@@ -16,6 +19,11 @@ case "$flavour" in
   *) echo "run.sh: unknown flavour '$flavour' (v1 or v2)" >&2; exit 2 ;;
 esac
 java="${JAVA_HOME:+$JAVA_HOME/bin/}java"
+jvm_flags=(-XX:+UseSerialGC -XX:TieredStopAtLevel=1 -Xshare:auto)
+if [ "$mode" = "--bench-direct" ]; then
+  direct="$here/bench/Direct${flavour^^}.java"
+  exec "$java" "${jvm_flags[@]}" -cp "$build/lib/*" "$direct" "${@:4}"
+fi
 javac="${JAVA_HOME:+$JAVA_HOME/bin/}javac"
 src="$here/src/milvusconf"
 srcs=("$src/Driver.java" "$src/ConnectArgs.java" "$src/ErrorInfo.java" "$src/Flavour.java" "$src/$flavour_src")
@@ -39,5 +47,4 @@ if [ "$mode" = "--compile-only" ]; then
   echo "$classes"
   exit 0
 fi
-exec "$java" -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -Xshare:auto \
-  -cp "$classes:$build/lib/*" milvusconf.Driver "$flavour" "$build"
+exec "$java" "${jvm_flags[@]}" -cp "$classes:$build/lib/*" milvusconf.Driver "$flavour" "$build"

@@ -491,22 +491,30 @@ const ops = {
     let verified = 0;
     let failed = 0;
     let firstError = null;
-    // time_budget_seconds: stop starting new connections after it (the limit scenarios)
-    const budgetMs = has(args, 'time_budget_seconds') ? Number(args.time_budget_seconds) * 1000 : Infinity;
-    const startedAt = Date.now();
+    let firstErrorAt = null;
+    const latencies = []; // connect + verify, ms
+    // time_budget_seconds: stop starting new connections after it (the limit scenarios); 0 or null: none
+    const budgetMs = Number(args.time_budget_seconds) * 1000 || Infinity;
+    const startedAt = performance.now();
     const worker = async () => {
-      while (next < count && Date.now() - startedAt < budgetMs) {
+      while (next < count && performance.now() - startedAt < budgetMs) {
         next++;
+        const t0 = performance.now();
         let client = null;
         try {
           client = await openClient(base);
           opened++;
           many.push(client);
           await checkVersion(client);
+          latencies.push(performance.now() - t0);
           verified++;
         } catch (e) {
           failed++;
-          if (!firstError) firstError = errorObject(e, e && e.__phase);
+          // one thread: the first catch to run is the earliest failure in time
+          if (!firstError) {
+            firstError = errorObject(e, e && e.__phase);
+            firstErrorAt = (performance.now() - startedAt) / 1000;
+          }
         }
       }
     };
@@ -515,8 +523,15 @@ const ops = {
     for (let i = 0; i < Math.min(concurrency, count); i++) workers.push(worker());
     await Promise.all(workers);
     t.stop();
+    // nearest-rank quantiles, as the Python driver computes them
+    latencies.sort((x, y) => x - y);
+    const n = latencies.length;
+    const round3 = x => Math.round(x * 1000) / 1000;
     return { requested: count, opened, verified, failed, first_error: firstError, concurrency,
-             not_attempted: count - next };
+             not_attempted: count - next,
+             first_error_after_s: firstErrorAt === null ? null : round3(firstErrorAt),
+             latency_p50_ms: n ? round3(latencies[n >> 1]) : null,
+             latency_p99_ms: n ? round3(latencies[Math.floor(n * 0.99)]) : null };
   },
 
   async close_many(args, t) {

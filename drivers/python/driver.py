@@ -5,11 +5,11 @@ virtualenv, so it may use nothing but the standard library and pymilvus."""
 import logging
 import os
 import platform
+import signal
 import sys
 import time
 import warnings
 from concurrent.futures import ThreadPoolExecutor
-from concurrent.futures import TimeoutError as FuturesTimeout
 
 # stdout carries the protocol; everything else the SDK prints goes to stderr.
 _protocol_out = sys.stdout
@@ -255,24 +255,28 @@ class _WarningLog(logging.Handler):
         self.messages.append(f"{record.name}: {record.getMessage()}")
 
 
-class DriverDeadline(Exception):
-    """The SDK call did not return before the request's deadline (the SDK hangs)."""
+class DriverDeadline(BaseException):
+    """The SDK call did not return before the request's deadline (the SDK hangs). A BaseException,
+    so that the SDK's own `except Exception` retry loops cannot swallow it."""
 
 
-_pool = ThreadPoolExecutor(max_workers=4)
+def _expire(signum, frame):
+    raise DriverDeadline("the SDK call had not returned 1 s before the request's deadline; "
+                         "the driver interrupted it")
 
 
 def call_with_deadline(fn, args: dict, deadline_ms):
-    """Answer before the harness gives up: a hanging SDK call is a finding, not a dead driver."""
+    """Answer before the harness gives up: a hanging SDK call is a finding, not a dead driver.
+    The call runs on this (the main) thread and a timer signal interrupts it: gRPC's blocking
+    waits check for signals every 200 ms. (A worker thread per call would cost more than the
+    sub-millisecond calls it runs.)"""
     if not deadline_ms:
         return fn(args)
-    future = _pool.submit(fn, args)
-    seconds = max(0.5, deadline_ms / 1000 - 1.0)
+    signal.setitimer(signal.ITIMER_REAL, max(0.5, deadline_ms / 1000 - 1.0))
     try:
-        return future.result(timeout=seconds)
-    except FuturesTimeout:
-        raise DriverDeadline(f"the SDK call had not returned after {seconds:.1f} s (the request's deadline); "
-                             f"the driver abandoned it")
+        return fn(args)
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
 
 
 def handle(request: dict) -> dict:
@@ -292,7 +296,7 @@ def handle(request: dict) -> dict:
         caught = []
         response.update(ok=False, error={"category": "unsupported_op", "type": "UnsupportedOp",
                                          "code": None, "message": str(exc)})
-    except Exception as exc:
+    except (Exception, DriverDeadline) as exc:
         response.update(ok=False, error=error_of(exc))
     finally:
         logging.getLogger("pymilvus").removeHandler(log)
@@ -303,6 +307,7 @@ def handle(request: dict) -> dict:
 
 
 def main():
+    signal.signal(signal.SIGALRM, _expire)
     sys.stdout = _protocol_out  # serve() takes it over again, for protocol lines only
     serve(handle, "python")
 

@@ -13,6 +13,9 @@ for line in sys.stdin:
     if op == "hello":
         result = {"protocol": 99 if mode == "wrong-protocol" else 1, "driver": "fake", "language": "python",
                   "runtime": "test", "sdk": {"name": "none", "version": "0"}, "capabilities": []}
+    elif op == "sleep":  # any mode: a step that takes a while (pipelining tests)
+        time.sleep(request["args"]["seconds"])
+        result = {"slept": request["args"]["seconds"], "at": time.monotonic()}
     elif op == "connect" and mode == "hang":
         time.sleep(3600)
     elif op == "connect" and mode == "garbage":

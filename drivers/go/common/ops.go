@@ -3,6 +3,7 @@ package driver
 import (
 	"context"
 	"fmt"
+	"math"
 	"sort"
 	"sync"
 	"time"
@@ -23,6 +24,7 @@ type driverState struct {
 	mu      sync.Mutex // the loop and abandoned ops both touch the state
 	aliases map[string]*entry
 	many    []Client // open_many's clients, until close_many or reset
+	worker  worker   // runs the ops (protocol.go); nil until the first request or after one was abandoned
 }
 
 func newDriverState(sdk SDK) *driverState {
@@ -171,26 +173,40 @@ func (d *driverState) openMany(c *opCall) opResult {
 		concurrency = count
 	}
 
+	// time_budget_seconds: past it, no new connection starts (the rest are not_attempted)
+	budget, _ := c.args.Float("time_budget_seconds")
+
 	type outcome struct {
-		client   Client
-		opened   bool
-		verified bool
-		err      error
-		connect  time.Duration
+		client    Client
+		attempted bool
+		opened    bool
+		verified  bool
+		err       error
+		errAt     time.Duration // since start: the first error is the earliest in time, not in index
+		connect   time.Duration
+		latency   time.Duration // connect + verification round trip
 	}
 	outcomes := make([]outcome, count)
 	sem := make(chan struct{}, concurrency)
 	var wg sync.WaitGroup
 	start := time.Now()
 	for i := 0; i < count; i++ {
-		wg.Add(1)
 		sem <- struct{}{}
+		if budget != 0 && time.Since(start).Seconds() > budget {
+			<-sem
+			break
+		}
+		wg.Add(1)
+		outcomes[i].attempted = true
 		go func(o *outcome) {
 			defer wg.Done()
 			defer func() { <-sem }()
 			defer func() {
 				if r := recover(); r != nil {
 					o.err = fmt.Errorf("panic: %v", r)
+				}
+				if o.err != nil {
+					o.errAt = time.Since(start)
 				}
 			}()
 			ctx, cancel := withTimeout(c.ctx, a.Timeout)
@@ -207,17 +223,22 @@ func (d *driverState) openMany(c *opCall) opResult {
 				o.err = err
 				return
 			}
+			o.latency = time.Since(t0)
 			o.verified = true
 		}(&outcomes[i])
 	}
 	wg.Wait()
 	elapsed := time.Since(start)
 
-	opened, verified := 0, 0
-	var firstErr *ErrorInfo
-	var connectTimes []float64
+	attempted, opened, verified := 0, 0, 0
+	var first *outcome
+	var connectTimes, latencies []float64
 	var clients []Client
-	for _, o := range outcomes {
+	for i := range outcomes {
+		o := &outcomes[i]
+		if o.attempted {
+			attempted++
+		}
 		if o.opened {
 			opened++
 			clients = append(clients, o.client)
@@ -225,9 +246,10 @@ func (d *driverState) openMany(c *opCall) opResult {
 		}
 		if o.verified {
 			verified++
+			latencies = append(latencies, ms(o.latency))
 		}
-		if o.err != nil && firstErr == nil {
-			firstErr = d.classify(o.err)
+		if o.err != nil && (first == nil || o.errAt < first.errAt) {
+			first = o
 		}
 	}
 	d.mu.Lock()
@@ -239,13 +261,23 @@ func (d *driverState) openMany(c *opCall) opResult {
 	d.many = append(d.many, clients...)
 	d.mu.Unlock()
 	result := map[string]any{
-		"requested": count, "opened": opened, "verified": verified, "failed": count - verified,
-		"first_error": firstErr, "concurrency": concurrency, "address": a.Address,
+		"requested": count, "opened": opened, "verified": verified, "failed": attempted - verified,
+		"not_attempted": count - attempted, "first_error": nil, "first_error_after_s": nil,
+		"latency_p50_ms": nil, "latency_p99_ms": nil, "concurrency": concurrency, "address": a.Address,
+	}
+	if first != nil {
+		result["first_error"] = d.classify(first.err)
+		result["first_error_after_s"] = math.Round(first.errAt.Seconds()*1000) / 1000
 	}
 	if len(connectTimes) > 0 {
 		sort.Float64s(connectTimes)
 		result["connect_ms"] = map[string]any{
 			"p50": connectTimes[len(connectTimes)/2], "max": connectTimes[len(connectTimes)-1]}
+	}
+	// nearest-rank quantiles, as the Python driver computes them
+	if n := len(latencies); n > 0 {
+		sort.Float64s(latencies)
+		result["latency_p50_ms"], result["latency_p99_ms"] = latencies[n/2], latencies[int(float64(n)*0.99)]
 	}
 	return opResult{result: result, elapsed: elapsed}
 }

@@ -6,6 +6,7 @@ import com.google.gson.JsonElement;
 import com.google.gson.JsonNull;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
+import com.google.gson.JsonPrimitive;
 
 import java.io.BufferedReader;
 import java.io.FileDescriptor;
@@ -319,6 +320,13 @@ public final class Driver {
             }
         }
         ConnectArgs ca = new ConnectArgs(connArgs, call);
+        // time_budget_seconds: past it, a task starts no connection (counted in not_attempted)
+        double budget = a.has("time_budget_seconds") && !a.get("time_budget_seconds").isJsonNull()
+                ? a.get("time_budget_seconds").getAsDouble() : 0;
+        long started = System.nanoTime();
+        AtomicInteger notAttempted = new AtomicInteger();
+        List<Double> latencies = new ArrayList<>(); // connect + verify, ms; guarded by mine
+        long[] firstAt = {Long.MAX_VALUE}; // the first error is the earliest in time; guarded by firstAt
         AtomicInteger opened = new AtomicInteger();
         AtomicInteger verified = new AtomicInteger();
         AtomicInteger failed = new AtomicInteger();
@@ -330,6 +338,11 @@ public final class Driver {
             call.sdk(() -> {
                 for (int i = 0; i < count; i++) {
                     futs.add(pool.submit(() -> {
+                        if (budget != 0 && System.nanoTime() - started > budget * 1e9) {
+                            notAttempted.incrementAndGet();
+                            return;
+                        }
+                        long t0 = System.nanoTime();
                         Object client = null;
                         try {
                             client = flavour.open(ca, null).client;
@@ -338,10 +351,20 @@ public final class Driver {
                             }
                             opened.incrementAndGet();
                             flavour.serverVersion(client);
+                            synchronized (mine) {
+                                latencies.add((System.nanoTime() - t0) / 1e6);
+                            }
                             verified.incrementAndGet();
                         } catch (Throwable t) {
+                            long at = System.nanoTime() - started;
                             failed.incrementAndGet();
-                            firstError.compareAndSet(null, flavour.classify(t));
+                            ErrorInfo e = flavour.classify(t);
+                            synchronized (firstAt) {
+                                if (at < firstAt[0]) {
+                                    firstAt[0] = at;
+                                    firstError.set(e);
+                                }
+                            }
                         }
                     }));
                 }
@@ -363,10 +386,21 @@ public final class Driver {
         r.addProperty("opened", opened.get());
         r.addProperty("verified", verified.get());
         r.addProperty("failed", failed.get());
+        r.addProperty("not_attempted", notAttempted.get());
         r.addProperty("concurrency", concurrency);
         ErrorInfo fe = firstError.get();
         r.add("first_error", fe == null ? JsonNull.INSTANCE : fe.toJson());
+        r.add("first_error_after_s", fe == null ? JsonNull.INSTANCE : new JsonPrimitive(round3(firstAt[0] / 1e9)));
+        // nearest-rank quantiles, as the Python driver computes them
+        latencies.sort(null);
+        int n = latencies.size();
+        r.add("latency_p50_ms", n == 0 ? JsonNull.INSTANCE : new JsonPrimitive(round3(latencies.get(n / 2))));
+        r.add("latency_p99_ms", n == 0 ? JsonNull.INSTANCE : new JsonPrimitive(round3(latencies.get((int) (n * 0.99)))));
         return r;
+    }
+
+    static double round3(double x) {
+        return Math.round(x * 1000) / 1000.0;
     }
 
     int closeMany() throws Exception {
