@@ -15,7 +15,7 @@ from .scenario.expectations import check
 from .scenario.model import HARNESS_OPS, Scenario
 from .scenario.requirements import droppable_args
 from .scenario.values import Values
-from .limits.scale import run_limit
+from .limits.scale import projection, run_limit
 from .servers.profiles import Endpoint
 
 DEFAULT_DEADLINE_SECONDS = 30
@@ -49,7 +49,8 @@ def limit_skip_reason(response: dict) -> Optional[str]:
     if not result["reached_ceiling"] and result.get("first_error"):
         return None  # the SDK failed below the ceiling: the expectation reports it, with the error
     if not result["reached_ceiling"] and result.get("not_attempted"):
-        return f"time budget of {result['budget_s']:.0f} s ran out before the ceiling of {result['ceiling']:,}: {reached}"
+        return (f"time budget of {result['budget_s']:.0f} s ran out before the ceiling of {result['ceiling']:,}: "
+                f"{reached}; {projection(result)}")
     if result["limited"]:
         return f"{result['preflight']}; {reached}"
     return None

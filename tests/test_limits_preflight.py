@@ -57,3 +57,22 @@ def test_a_limited_run_is_a_skip_with_what_was_reached_and_a_budget_run_out_too(
     failing = dict(base, verified=500, reached_ceiling=False, first_error={"category": "unavailable"})
     assert limit_skip_reason({"ok": True, "result": failing}) is None  # a failure, not a skip
     assert limit_skip_reason({"ok": True, "result": dict(base, limited=False)}) is None  # the full target: a pass
+
+
+def test_the_skip_says_what_the_cpu_costs_allow_and_what_the_ceiling_would_need():
+    from conformance.execution import limit_skip_reason
+    from conformance.limits.preflight import memory_available
+    from conformance.limits.scale import cpu_costs
+
+    costs = cpu_costs(server_cpu=10.0, client_cpu=30.0, verified=10_000)  # 1 ms + 3 ms per connection
+    assert costs["server_cpu_ms_per_connection"] == 1.0 and costs["client_cpu_ms_per_connection"] == 3.0
+    assert costs["cpu_bound_per_s"] == round(os.cpu_count() * 1000 / 4.0)
+    assert cpu_costs(None, 1.0, 10)["cpu_bound_per_s"] is None  # unknown, never guessed
+    slow = {"target": 65536, "ceiling": 20000, "verified": 1000, "connect_rate_per_s": 10.0,
+            "server_tcp": {"at_peak": 4}, "reached_ceiling": False, "limited": True, "first_error": None,
+            "not_attempted": 19000, "budget_s": 100, "preflight": "limited ...",
+            "client_bytes_per_connection": memory_available() // 10_000, **costs}
+    reason = limit_skip_reason({"ok": True, "result": slow})
+    assert f"allow at most {costs['cpu_bound_per_s']:,}/s here" in reason
+    assert "the ceiling of 20,000 would take 33 min" in reason
+    assert "(more than the" in reason  # twice the memory there is

@@ -49,7 +49,7 @@ def _ephemeral_ports() -> int:
     return high - low + 1
 
 
-def _memory_available() -> int:
+def memory_available() -> int:
     with open("/proc/meminfo") as meminfo:
         for line in meminfo:
             if line.startswith("MemAvailable:"):
@@ -73,7 +73,7 @@ def bounds(server_pid: int = 0, shards: int = 8) -> "list[Bound]":
     found.append(Bound("ephemeral_ports", ports,
                        f"one destination host:port can be reached from {ports:,} local ports "
                        f"(net.ipv4.ip_local_port_range)"))
-    memory = _memory_available()
+    memory = memory_available()
     found.append(Bound("memory", memory // BYTES_PER_CONNECTION,
                        f"{memory / 2**30:.1f} GiB of memory are available, at about "
                        f"{BYTES_PER_CONNECTION // 1024} KiB per connection"))

@@ -15,7 +15,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 
 from ..drivers.process import DriverProcess
-from .preflight import FILES_RESERVED, verdict
+from .preflight import FILES_RESERVED, memory_available, verdict
 
 PER_SHARD_MAX = 5_000      # connections per driver process: well under 20,000 open files
 DEFAULT_BUDGET_SECONDS = 180
@@ -67,6 +67,21 @@ def cpu_costs(server_cpu: float, client_cpu: float, verified: int) -> dict:
     server_ms, client_ms = server_cpu * 1000 / verified, client_cpu * 1000 / verified
     return {"server_cpu_ms_per_connection": round(server_ms, 3), "client_cpu_ms_per_connection": round(client_ms, 3),
             "cpu_bound_per_s": round((os.cpu_count() or 1) * 1000 / (server_ms + client_ms)) if server_ms + client_ms else None}
+
+
+def projection(result: dict) -> str:
+    """What reaching the ceiling would take at the measured pace and client memory: why a driver that
+    ran out of time did (its SDK's cost, or only the budget)."""
+    rate, per_client = result.get("connect_rate_per_s"), result.get("client_bytes_per_connection")
+    parts = []
+    if rate:
+        parts.append(f"at {rate}/s the ceiling of {result['ceiling']:,} would take {result['ceiling'] / rate / 60:.0f} min")
+    if per_client:
+        needed, available = per_client * result["ceiling"], memory_available()
+        parts.append(f"at {per_client / 2**20:.1f} MiB of client memory per connection it would need "
+                     f"{needed / 2**30:.1f} GiB ({'more than' if needed > available else 'within'} the "
+                     f"{available / 2**30:.1f} GiB available here)")
+    return "; ".join(parts)
 
 
 def _worst(results, quantile: str):
