@@ -115,7 +115,9 @@ def run_limit(args: dict, driver: DriverProcess, endpoint, server_pid: int) -> d
     def sample():  # connections against time, for the report's plot
         while not done.wait(1.0):
             now = server_tcp_connections(endpoint.grpc_port)
-            samples.append([round(time.monotonic() - started, 1), now - before])
+            client_rss = sum(rss_bytes(p.proc.pid) for p in processes if p.proc)
+            samples.append([round(time.monotonic() - started, 1), now - before,
+                            round(rss_bytes(server_pid) / 2**20), round(client_rss / 2**20)])
             if now > peak["tcp"]:
                 peak.update(tcp=now, at=time.monotonic() - started)
 
@@ -157,8 +159,9 @@ def run_limit(args: dict, driver: DriverProcess, endpoint, server_pid: int) -> d
     results = [r.get("result") or {} for r in responses]
     errors = [r.get("error") for r in responses if not r.get("ok")]
     verified = sum(r.get("verified", 0) for r in results)
-    first_error = next((r.get("first_error") for r in results if r.get("first_error")), None) or (
-        errors[0] if errors else None)
+    failing = sorted((r for r in results if r.get("first_error")), key=lambda r: r.get("first_error_after_s") or 0)
+    first_error = failing[0]["first_error"] if failing else (errors[0] if errors else None)
+    first_error_after_s = failing[0].get("first_error_after_s") if failing else None  # shards start together
     return {
         "target": target, "ceiling": ceiling, "limited": preflight["limited"], "preflight": preflight["sentence"],
         "bounds": preflight["bounds"], "shards": shards, "shares": shares, "concurrency": concurrency,
@@ -166,6 +169,7 @@ def run_limit(args: dict, driver: DriverProcess, endpoint, server_pid: int) -> d
         "failed": sum(r.get("failed", 0) for r in results),
         "not_attempted": sum(r.get("not_attempted", 0) for r in results),
         "reached_ceiling": verified >= 0.98 * ceiling, "first_error": first_error,
+        "first_error_after_s": first_error_after_s,
         "elapsed_s": round(elapsed, 2), "connect_rate_per_s": round(verified / elapsed, 1) if elapsed else None,
         "latency_p50_ms": _worst(results, "p50"), "latency_p99_ms": _worst(results, "p99"),
         "server_tcp": {"before": before, "at_peak": at_peak - before, "after_close": after - before},
@@ -173,5 +177,5 @@ def run_limit(args: dict, driver: DriverProcess, endpoint, server_pid: int) -> d
         "server_bytes_per_connection": round((server_rss_peak - server_rss_before) / verified) if verified else None,
         "client_bytes_per_connection": round(client_rss / verified) if verified else None,
         **cpu_costs(server_cpu, client_cpu, verified),
-        "connections_over_time": samples, "budget_s": budget, "files_reserved": FILES_RESERVED,
+        "connections_over_time": samples,  # [seconds, server-side TCP, server MiB, clients' MiB] "budget_s": budget, "files_reserved": FILES_RESERVED,
     }

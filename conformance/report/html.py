@@ -126,17 +126,32 @@ def _findings(data, by_scenario) -> str:
     return "<ul>" + "".join(items) + "</ul>" if items else "<p>No finding: every scenario that ran conforms.</p>"
 
 
+PLOT_SERIES = ((1, "server-side TCP connections", "#2563eb", ""),
+               (2, "server memory", "#dc2626", " MiB"), (3, "client memory", "#16a34a", " MiB"))
+
+
 def _plot(points, width=360, height=90) -> str:
-    """Connections held by the server against time, as an inline SVG polyline."""
+    """Connections held by the server, and server and client memory, against time: inline SVG
+    polylines, each scaled to its own maximum (labelled at the right). Samples are
+    [seconds, connections] or [seconds, connections, server MiB, client MiB]."""
     if not points:
         return ""
-    top = max(max(c for _, c in points), 1)
-    end = max(max(t for t, _ in points), 1)
-    path = " ".join(f"{t / end * width:.1f},{height - c / top * height:.1f}" for t, c in points)
-    return (f"<svg width={width + 40} height={height + 20} role=img aria-label='connections over time'>"
-            f"<polyline fill=none stroke='#2563eb' stroke-width=2 points='{path}'/>"
+    end = max(max(p[0] for p in points), 1)
+    lines, labels = [], []
+    for column, name, colour, unit in PLOT_SERIES:
+        series = [(p[0], p[column]) for p in points if len(p) > column]
+        if not series:
+            continue
+        top = max(max(v for _, v in series), 1)
+        path = " ".join(f"{t / end * width:.1f},{height - v / top * height:.1f}" for t, v in series)
+        lines.append(f"<polyline fill=none stroke='{colour}' stroke-width=2 points='{path}'><title>{name}</title>"
+                     f"</polyline>")
+        labels.append(f"<text x={width + 2} y={10 + 12 * len(labels)} font-size=10 fill='{colour}'>"
+                      f"{top:,}{unit}</text>")
+    return (f"<svg width={width + 70} height={height + 20} role=img aria-label='connections and memory over time'>"
+            + "".join(lines) + "".join(labels) +
             f"<text x=0 y={height + 15} font-size=10>0 s</text><text x={width - 30} y={height + 15} font-size=10>"
-            f"{end:.0f} s</text><text x={width + 2} y=10 font-size=10>{top:,}</text></svg>")
+            f"{end:.0f} s</text></svg>")
 
 
 def _limits(data) -> str:
@@ -155,7 +170,8 @@ def _limits(data) -> str:
                 f"<td>{result.get('server_bytes_per_connection')} / {result.get('client_bytes_per_connection')}</td>"
                 f"<td>{result.get('server_cpu_ms_per_connection')} / {result.get('client_cpu_ms_per_connection')}"
                 f"<br><span class=muted>bound {result.get('cpu_bound_per_s')}/s</span></td>"
-                f"<td>{escape(json.dumps(result.get('first_error')) if result.get('first_error') else '-')}</td>"
+                f"<td>{escape(json.dumps(result.get('first_error')) if result.get('first_error') else '-')}"
+                f"{' after ' + str(result['first_error_after_s']) + ' s' if result.get('first_error_after_s') else ''}</td>"
                 f"<td>{_plot(result.get('connections_over_time') or [])}</td></tr>")
     if not rows:
         return "<p>No full-scale limit scenario ran (run with <code>--full-scale</code>).</p>"
@@ -163,7 +179,7 @@ def _limits(data) -> str:
             "<th>verified</th><th>server TCP</th><th>connects/s</th><th>p50 / p99 ms</th>"
             "<th>bytes/conn server / client</th>"
             "<th title='CPU ms per verified connection; bound: the rate these costs allow on the cores of this machine'>"
-            "CPU ms/conn server / client</th><th>first error</th><th>server connections over time</th></tr>"
+            "CPU ms/conn server / client</th><th>first error</th><th>over time: <span style='color:#2563eb'>server TCP</span>, <span style='color:#dc2626'>server memory</span>, <span style='color:#16a34a'>client memory</span></th></tr>"
             + "".join(rows) + "</table>")
 
 
