@@ -6,7 +6,9 @@
   run by the suite's own runner (steps pipelined, as in the suite), against
   the SDK call as the driver timed it and against the same call in a plain
   program with no harness (the manifest's bench.direct), in the same run
-  (ratios: machines are noisy); one-request-at-a-time round trips are shown too;
+  (ratios: machines are noisy); one-request-at-a-time round trips are shown too,
+  and the cost of a no-op step (`reset` with nothing open) through the harness:
+  the harness's own share, apart from CPU contention during a real step;
 - driver start-up (until `hello` answers) and server start-up per provider;
 - with --suites: wall time of the quick suite per driver and for all drivers,
   serial and with xdist (-n 2).
@@ -39,12 +41,21 @@ def _median(values):
     return round(statistics.median(values), 4) if values else None
 
 
+def _scenario(steps) -> Scenario:
+    return Scenario(id="bench", title="harness overhead", spec=(), group="bench", tags=(),
+                    requires=Requirements(), steps=tuple(steps), path="<bench>", line=0)
+
+
 def _calls_scenario(endpoint, calls: int) -> Scenario:
     """connect, then `calls` server_version steps: run by the suite's own runner (pipelined)."""
     steps = [Step("connect", {"alias": "bench", "host": endpoint.host, "port": endpoint.grpc_port}, {"ok": True}, 0)]
-    steps += [Step("server_version", {"alias": "bench"}, {"ok": True}, i + 1) for i in range(calls)]
-    return Scenario(id="bench.server-version", title="harness overhead", spec=(), group="bench", tags=(),
-                    requires=Requirements(), steps=tuple(steps), path="<bench>", line=0)
+    return _scenario(steps + [Step("server_version", {"alias": "bench"}, {"ok": True}, i + 1) for i in range(calls)])
+
+
+def _noop_scenario(calls: int) -> Scenario:
+    """`calls` reset steps with nothing open: the cost of a step through the harness with (almost) no
+    SDK work in it: the runner, the protocol, the pipes and the driver's loop."""
+    return _scenario(Step("reset", {}, {"ok": True}, i) for i in range(calls))
 
 
 def direct_program(manifest, build, endpoint, calls: int):
@@ -76,6 +87,9 @@ def driver_overhead(name, manifest, endpoint, calls: int, scratch: Path) -> dict
     try:
         if "server_version" not in (hello.get("capabilities") or []):
             return {"startup_s": round(startup, 3), "skipped": "no server_version capability"}
+        noop = _noop_scenario(calls)
+        run_scenario(noop, proc, endpoint)  # warm-up
+        noop_steps = [s["wall_ms"] for s in run_scenario(noop, proc, endpoint).transcript]
         scenario = _calls_scenario(endpoint, calls)
         run_scenario(scenario, proc, endpoint)  # warm-up: JIT, connection, caches
         run = run_scenario(scenario, proc, endpoint)
@@ -93,13 +107,16 @@ def driver_overhead(name, manifest, endpoint, calls: int, scratch: Path) -> dict
         proc.stop()
     result = {"sdk": hello.get("sdk"), "startup_s": round(startup, 3), "calls": calls,
               "harness_median_ms": _median(pipelined), "sdk_median_ms": _median(sdk),
-              "one_at_a_time_median_ms": _median(one_at_a_time)}
+              "one_at_a_time_median_ms": _median(one_at_a_time), "noop_step_median_ms": _median(noop_steps)}
     result["overhead_ratio"] = round(result["harness_median_ms"] / result["sdk_median_ms"], 3) \
         if result["sdk_median_ms"] else None
     direct, why_not = direct_program(manifest, build, endpoint, calls)
     if direct:
         result["direct_script_median_ms"] = round(direct, 4)
         result["overhead_vs_direct_script"] = round(result["harness_median_ms"] / direct, 3)
+        # the harness's own cost per step (a no-op step) over the plain call: what the harness adds by itself,
+        # apart from how three busy processes (server, driver, harness) share two cores during a real step
+        result["noop_step_share_of_direct"] = round(result["noop_step_median_ms"] / direct, 3)
     else:
         result["direct_script"] = f"not measured: {why_not}"
     return result

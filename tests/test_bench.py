@@ -21,4 +21,5 @@ def test_bench_writes_ratios_and_startup_times(tmp_path):
     assert python["calls"] == 20 and python["harness_median_ms"] > 0 and python["sdk_median_ms"] > 0
     assert python["overhead_ratio"] == round(python["harness_median_ms"] / python["sdk_median_ms"], 3)
     assert python["overhead_vs_direct_script"] > 0  # the same calls in a plain script, no harness
+    assert 0 < python["noop_step_median_ms"] < python["harness_median_ms"]  # a step with no SDK work costs less
     assert data["servers"]["embedded_s"] > 0 and data["machine"]["cpus"] >= 1

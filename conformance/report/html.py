@@ -191,7 +191,8 @@ def _benchmarks(data) -> str:
         f"<tr><td>{escape(name)}</td><td>{d.get('startup_s', '')}</td><td>{d.get('harness_median_ms', '')}</td>"
         f"<td>{d.get('one_at_a_time_median_ms', '')}</td><td>{d.get('sdk_median_ms', '')}</td>"
         f"<td>{d.get('direct_script_median_ms', '')}</td><td>{d.get('overhead_ratio', '')}</td>"
-        f"<td>{d.get('overhead_vs_direct_script', '')}</td>"
+        f"<td>{d.get('overhead_vs_direct_script', '')}</td><td>{d.get('noop_step_median_ms', '')}"
+        f"{' (' + format(d['noop_step_share_of_direct'], '.0%') + ')' if d.get('noop_step_share_of_direct') else ''}</td>"
         f"<td>{escape(d.get('skipped', '') or d.get('direct_script', ''))}</td></tr>"
         for name, d in bench.get("drivers", {}).items())
     return (f"<p class=muted>{escape(bench.get('when', ''))} on {escape(json.dumps(bench.get('machine')))}; "
@@ -199,7 +200,8 @@ def _benchmarks(data) -> str:
             f"{'; quick suite: ' + escape(json.dumps(bench['quick_suite'])) if bench.get('quick_suite') else ''}</p>"
             "<table><tr><th>driver</th><th>start-up s</th><th>step through harness (pipelined), ms</th>"
             "<th>one request at a time, ms</th><th>SDK call in the driver, ms</th><th>same call, plain program, ms</th>"
-            "<th>ratio to the driver's timing</th><th>ratio to the plain program</th><th></th></tr>"
+            "<th>ratio to the driver's timing</th><th>ratio to the plain program</th>"
+            "<th>no-op step, ms (share of the plain call)</th><th></th></tr>"
             + rows + "</table>")
 
 
