@@ -1,75 +1,30 @@
-// The no-harness baseline of `python -m conformance.bench` for the "go-client-v2"
-// driver: its server_version op, Client.GetServerVersion, made directly in a plain
-// program.
-//
-//	direct HOST PORT CALLS
-//
-// Connects one client as the driver's connect op does with only host and port
-// (milvusclient.New(connectCtx, &ClientConfig{Address: "HOST:PORT"})), makes CALLS warm-up
-// calls, then CALLS timed ones, and prints as its last stdout line
-// {"median_ms": ..., "calls": ..., "call": "milvusclient.Client.GetServerVersion"}.
+// The no-harness baseline of `python -m conformance.bench` for the
+// "go-client-v2" driver: its server_version op, Client.GetServerVersion, made
+// directly in a plain program (the loop and timing are common.BenchDirect). The
+// client connects as the driver's connect op does with only host and port:
+// milvusclient.New with an Address.
 package main
 
 import (
 	"context"
-	"encoding/json"
-	"fmt"
-	"math"
-	"net"
-	"os"
-	"sort"
-	"strconv"
-	"time"
+
+	driver "milvus-conformance/drivers/go/common"
 
 	"github.com/milvus-io/milvus/client/v2/milvusclient"
 )
 
-
-func fail(err error) {
-	fmt.Fprintf(os.Stderr, "direct: %v\n", err)
-	os.Exit(1)
-}
-
 func main() {
-	if len(os.Args) != 4 {
-		fail(fmt.Errorf("usage: direct HOST PORT CALLS"))
-	}
-	calls, err := strconv.Atoi(os.Args[3])
-	if err != nil || calls < 1 {
-		fail(fmt.Errorf("CALLS must be a positive integer, not %q", os.Args[3]))
-	}
-	// Bounded like the bench's connect request to a driver (60 s); the calls share one 10-minute deadline.
-	connectCtx, cancelConnect := context.WithTimeout(context.Background(), time.Minute)
-	defer cancelConnect()
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
-	defer cancel()
-	c, err := milvusclient.New(connectCtx, &milvusclient.ClientConfig{Address: net.JoinHostPort(os.Args[1], os.Args[2])})
-	if err != nil {
-		fail(err)
-	}
-	for i := 0; i < calls; i++ {
-		if _, err := c.GetServerVersion(ctx, milvusclient.NewGetServerVersionOption()); err != nil {
-			fail(err)
-		}
-	}
-	times := make([]float64, calls)
-	for i := range times {
-		began := time.Now()
-		_, err := c.GetServerVersion(ctx, milvusclient.NewGetServerVersionOption())
-		times[i] = float64(time.Since(began).Nanoseconds()) / 1e6
+	driver.BenchDirect("milvusclient.Client.GetServerVersion", func(ctx context.Context, address string) (driver.DirectClient, error) {
+		c, err := milvusclient.New(ctx, &milvusclient.ClientConfig{Address: address})
 		if err != nil {
-			fail(err)
+			return driver.DirectClient{}, err
 		}
-	}
-	sort.Float64s(times)
-	median := times[calls/2]
-	if calls%2 == 0 {
-		median = (times[calls/2-1] + times[calls/2]) / 2
-	}
-	out, _ := json.Marshal(map[string]any{"median_ms": math.Round(median*1e4) / 1e4, "calls": calls,
-		"call": "milvusclient.Client.GetServerVersion"})
-	fmt.Println(string(out))
-	if err := c.Close(ctx); err != nil {
-		fail(err)
-	}
+		return driver.DirectClient{
+			Call: func(ctx context.Context) error {
+				_, err := c.GetServerVersion(ctx, milvusclient.NewGetServerVersionOption())
+				return err
+			},
+			Close: func(ctx context.Context) error { return c.Close(ctx) },
+		}, nil
+	})
 }
