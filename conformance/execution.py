@@ -90,16 +90,20 @@ def run_scenario(scenario: Scenario, driver: DriverProcess, endpoint: Optional[E
     prepared = {}  # step index -> (args, expect, dropped, request id)
     unsent = [0]  # the first step not sent yet
 
+    def resolved(step):
+        """The step's args (without those this driver may leave out) and expectation, resolved now."""
+        dropped = droppable_args(step, capabilities)
+        args = values.resolve({k: v for k, v in step.args.items() if k not in dropped})
+        return args, values.resolve(step.expect), dropped
+
     def fill():
         """Send the next driver steps, up to PIPELINE_DEPTH unanswered: a bounded window, because a
         driver blocked on writing answers the harness is not reading would stop reading requests."""
         while unsent[0] < len(steps) and steps[unsent[0]].op not in HARNESS_OPS \
                 and len(prepared) < PIPELINE_DEPTH:
             index, step = unsent[0], steps[unsent[0]]
-            dropped = droppable_args(step, capabilities)
-            args = values.resolve({k: v for k, v in step.args.items() if k not in dropped})
-            prepared[index] = (args, values.resolve(step.expect), dropped,
-                               driver.send(step.op, args, deadline_for(step, args)))
+            args, expect, dropped = resolved(step)
+            prepared[index] = (args, expect, dropped, driver.send(step.op, args, deadline_for(step, args)))
             unsent[0] += 1
 
     try:
@@ -112,9 +116,7 @@ def run_scenario(scenario: Scenario, driver: DriverProcess, endpoint: Optional[E
         answered_at = time.perf_counter()
         for index, step in enumerate(steps):
             if step.op in HARNESS_OPS:
-                dropped = droppable_args(step, capabilities)
-                args = values.resolve({k: v for k, v in step.args.items() if k not in dropped})
-                expect = values.resolve(step.expect)
+                args, expect, dropped = resolved(step)
                 started = time.perf_counter()
                 response = _harness_step(step, args, values, control, driver)
                 unsent[0] = index + 1
