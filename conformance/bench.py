@@ -33,8 +33,8 @@ from .drivers.registry import load_registry
 from .execution import run_scenario
 from .paths import DEFAULT_REPORTS_DIR, REPO_ROOT
 from .run import write_json
-from .servers.embedded import EmbeddedServer
 from .scenario.model import Requirements, Scenario, Step
+from .servers.embedded import EmbeddedServer
 from .servers.profiles import PROFILES
 
 def _median(values):

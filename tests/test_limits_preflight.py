@@ -76,3 +76,21 @@ def test_the_skip_says_what_the_cpu_costs_allow_and_what_the_ceiling_would_need(
     assert f"allow at most {costs['cpu_bound_per_s']:,}/s here" in reason
     assert "the ceiling of 20,000 would take 33 min" in reason
     assert "(more than the" in reason  # twice the memory there is
+
+
+def test_a_limit_run_reports_every_field_the_skip_reason_and_the_report_read(tmp_path):
+    """run_limit's result, built for real (a stand-in driver that opens nothing; no server is needed
+    for the bookkeeping), carries what limit_skip_reason and the report's limit table read."""
+    from conformance.execution import limit_skip_reason
+    from conformance.limits.scale import run_limit
+    from conformance.servers.profiles import Endpoint
+    from test_driver_process import fake
+
+    endpoint = Endpoint(profile="plain", provider="test", host="127.0.0.1", grpc_port=1, http_port=2)
+    result = run_limit({"target": 10, "time_budget_seconds": 1}, fake("ok", tmp_path), endpoint, os.getpid())
+    for key in ("budget_s", "files_reserved", "connections_over_time", "cpu_bound_per_s", "first_error_after_s",
+                "latency_p50_ms", "latency_p99_ms", "server_tcp", "connect_rate_per_s", "reached_ceiling"):
+        assert key in result, key
+    assert result["budget_s"] == 1 and result["verified"] == 0 and result["freed"]
+    assert limit_skip_reason({"ok": True, "result": dict(result, not_attempted=10)}).startswith(
+        "time budget of 1 s ran out")
