@@ -1,14 +1,21 @@
 """Benchmarks of the suite itself (a command, not timed tests):
 
-    python -m conformance.bench [--drivers python,go] [--calls 200] [--suites]
+    python -m conformance.bench [--drivers python,go] [--calls 500] [--connect-calls 30] [--rounds 5] [--suites]
 
-- harness overhead per step, per driver: a scenario of server_version steps
-  run by the suite's own runner (steps pipelined, as in the suite), against
-  the SDK call as the driver timed it and against the same call in a plain
-  program with no harness (the manifest's bench.direct), in the same run
-  (ratios: machines are noisy); one-request-at-a-time round trips are shown too,
-  and the cost of a no-op step (`reset` with nothing open) through the harness:
-  the harness's own share, apart from CPU contention during a real step;
+- harness overhead per step, per driver, for two workloads:
+  - server_version: the cheapest SDK call (a fraction of a millisecond), where
+    the harness's fixed cost per step shows most;
+  - connect_disconnect: a connect step and a disconnect step, the steps most
+    scenarios of the suite are made of;
+  each run by the suite's own runner (steps pipelined, as in the suite) and, in
+  turn, by the same SDK calls in a plain program with no harness (the
+  manifest's bench.direct), for several rounds in one run: the ratio is taken
+  per round and its median reported with its range (machines are noisy; a
+  round's two halves see the same noise, rounds apart may not). Each half is a
+  fresh process warmed up with as many calls as it times (a JIT, a connection
+  pool: neither side warmer than the other). The SDK call as
+  the driver timed it, one-request-at-a-time round trips and the cost of a no-op
+  step (`reset` with nothing open) are shown too;
 - driver start-up (until `hello` answers) and server start-up per provider;
 - with --suites: wall time of the quick suite per driver and for all drivers,
   serial and with xdist (-n 2).
@@ -20,6 +27,7 @@ import argparse
 import json
 import os
 import platform
+import resource
 import statistics
 import subprocess
 import sys
@@ -37,6 +45,13 @@ from .scenario.model import Requirements, Scenario, Step
 from .servers.embedded import EmbeddedServer
 from .servers.profiles import PROFILES
 
+OVERHEAD_TARGET = 1.10  # issue 6: a step through the harness within 10% of the same SDK call made directly
+WORKLOADS = {
+    "server_version": "the cheapest SDK call: the harness's fixed cost per step shows most",
+    "connect_disconnect": "a connect and a disconnect step: what most scenarios are made of",
+}
+
+
 def _median(values):
     return round(statistics.median(values), 4) if values else None
 
@@ -46,10 +61,31 @@ def _scenario(steps) -> Scenario:
                     requires=Requirements(), steps=tuple(steps), path="<bench>", line=0)
 
 
-def _calls_scenario(endpoint, calls: int) -> Scenario:
-    """connect, then `calls` server_version steps: run by the suite's own runner (pipelined)."""
-    steps = [Step("connect", {"alias": "bench", "host": endpoint.host, "port": endpoint.grpc_port}, {"ok": True}, 0)]
-    return _scenario(steps + [Step("server_version", {"alias": "bench"}, {"ok": True}, i + 1) for i in range(calls)])
+def _workload_scenario(workload: str, endpoint, calls: int) -> Scenario:
+    """The workload's steps, run by the suite's own runner (pipelined). server_version: connect once,
+    then `calls` server_version steps; connect_disconnect: `calls` connect + disconnect pairs."""
+    where = {"host": endpoint.host, "port": endpoint.grpc_port}
+    if workload == "server_version":
+        steps = [Step("connect", {"alias": "bench", **where}, {"ok": True}, 0)]
+        steps += [Step("server_version", {"alias": "bench"}, {"ok": True}, i + 1) for i in range(calls)]
+    else:
+        steps = []
+        for i in range(calls):
+            steps += [Step("connect", {"alias": "bench-cd", **where}, {"ok": True}, 2 * i),
+                      Step("disconnect", {"alias": "bench-cd"}, {"ok": True}, 2 * i + 1)]
+    return _scenario(steps)
+
+
+def _units(transcript, workload: str):
+    """Per unit of the workload (a server_version step, or a connect + disconnect pair): the harness's
+    wall time and the SDK time the driver reported, in ms."""
+    if workload == "server_version":
+        steps = [[s] for s in transcript if s["op"] == "server_version"]
+    else:
+        steps = [transcript[i:i + 2] for i in range(0, len(transcript) - 1, 2)]
+    wall = [sum(s["wall_ms"] for s in unit) for unit in steps]
+    sdk = [sum(float(s["response"].get("elapsed_ms") or 0) for s in unit) for unit in steps]
+    return wall, sdk
 
 
 def _noop_scenario(calls: int) -> Scenario:
@@ -58,12 +94,15 @@ def _noop_scenario(calls: int) -> Scenario:
     return _scenario(Step("reset", {}, {"ok": True}, i) for i in range(calls))
 
 
-def direct_program(manifest, build, endpoint, calls: int):
-    """The manifest's plain program (bench.direct): the same SDK call, no harness. Its median, or why not."""
-    if not manifest.direct_bench_command:
+def direct_program(manifest, build, endpoint, calls: int, workload: str = "server_version"):
+    """The manifest's plain program (bench.direct): the same SDK calls, no harness. Its median, or why not."""
+    command = manifest.direct_bench_command
+    if not command:
         return None, "the manifest has no bench.direct program"
-    command = expand(manifest.direct_bench_command, manifest, build_dir=build.build_dir, sdk=build.request,
-                     sdk_version=build.version, host=endpoint.host, port=endpoint.grpc_port, calls=calls)
+    if workload != "server_version" and not any("{workload}" in part for part in command):
+        return None, "the manifest's bench.direct program takes no {workload}"
+    command = expand(command, manifest, build_dir=build.build_dir, sdk=build.request, sdk_version=build.version,
+                     host=endpoint.host, port=endpoint.grpc_port, calls=calls, workload=workload)
     try:
         done = subprocess.run(command, cwd=manifest.driver_dir, capture_output=True, text=True, timeout=600)
     except (OSError, subprocess.TimeoutExpired) as exc:
@@ -73,9 +112,86 @@ def direct_program(manifest, build, endpoint, calls: int):
     return json.loads(done.stdout.strip().splitlines()[-1])["median_ms"], None
 
 
-def driver_overhead(name, manifest, endpoint, calls: int, scratch: Path) -> dict:
-    """Per step: the harness's time (pipelined, as the suite runs steps; and one request at a time),
-    the SDK call as the driver timed it, and the same call in a plain program, in one run."""
+def _harness_half(scenario, workload: str, start_driver, endpoint) -> dict:
+    """A fresh driver, warmed up with one run of the scenario, then timed on a second run: as warm as the
+    plain program, which warms up with as many calls as it times."""
+    proc = start_driver()
+    try:
+        for _ in range(2):
+            cpu_before = _cpu_seconds()
+            run = run_scenario(scenario, proc, endpoint)
+            if run.failure:
+                return {"failed": f"the calls failed: {run.failure}"}
+        cpu = _cpu_seconds() - cpu_before
+    finally:
+        proc.stop()
+    wall, sdk = _units(run.transcript, workload)
+    # the harness process's own CPU (user + system) per step: on a machine with as many busy processes as
+    # cores (server, driver, harness), it is time the server and the SDK wait for a core
+    return {"harness_median_ms": _median(wall), "sdk_median_ms": _median(sdk),
+            "harness_cpu_us_per_step": round(cpu * 1e6 / len(run.transcript), 1)}
+
+
+def _cpu_seconds() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
+def workload_overhead(workload: str, start_driver, manifest, build, endpoint, calls: int, rounds: int) -> dict:
+    """The workload through the harness and in the plain program, in alternating order, `rounds` times
+    (once without a plain program: there is no ratio to take)."""
+    scenario = _workload_scenario(workload, endpoint, calls)
+    per_round, why_not = [], None
+    for index in range(rounds if manifest.direct_bench_command else 1):
+        # alternate which half goes first, so a drift in the machine's speed does not favour one side
+        halves = ["direct", "harness"] if index % 2 == 0 else ["harness", "direct"]
+        entry = {}
+        for half in halves:
+            if half == "harness":
+                entry.update(_harness_half(scenario, workload, start_driver, endpoint))
+                if "failed" in entry:
+                    return {"calls": calls, "skipped": entry["failed"]}
+                continue
+            direct, why_not = direct_program(manifest, build, endpoint, calls, workload)
+            if direct:
+                entry["direct_median_ms"] = round(direct, 4)
+        if "direct_median_ms" in entry:
+            entry["ratio"] = round(entry["harness_median_ms"] / entry["direct_median_ms"], 3)
+        per_round.append(entry)
+    found = {"calls": calls, "rounds": per_round,
+             "harness_median_ms": _median([r["harness_median_ms"] for r in per_round]),
+             "sdk_median_ms": _median([r["sdk_median_ms"] for r in per_round]),
+             "harness_cpu_us_per_step": _median([r["harness_cpu_us_per_step"] for r in per_round])}
+    found["overhead_vs_sdk"] = round(found["harness_median_ms"] / found["sdk_median_ms"], 3) \
+        if found["sdk_median_ms"] else None
+    ratios = [r["ratio"] for r in per_round if "ratio" in r]
+    if ratios:
+        found["direct_median_ms"] = _median([r["direct_median_ms"] for r in per_round if "direct_median_ms" in r])
+        found["overhead_vs_direct"] = round(statistics.median(ratios), 3)
+        found["overhead_vs_direct_range"] = [min(ratios), max(ratios)]
+        found["within_target"] = found["overhead_vs_direct"] <= OVERHEAD_TARGET
+    else:
+        found["direct"] = f"not measured: {why_not}"
+    return found
+
+
+def _one_at_a_time(proc, endpoint, calls: int):
+    """server_version requests, each sent once the answer to the one before is in: the round trip
+    (its median in ms, or why not)."""
+    proc.request("reset", {}, 30)
+    answer = proc.request("connect", {"alias": "bench", "host": endpoint.host, "port": endpoint.grpc_port}, 30)
+    times = []
+    while answer.get("ok") and len(times) < calls:
+        began = time.perf_counter()
+        answer = proc.request("server_version", {"alias": "bench"}, 30)
+        times.append((time.perf_counter() - began) * 1000)
+    return _median(times) if answer.get("ok") else f"failed: {answer.get('error')}"
+
+
+def driver_overhead(name, manifest, endpoint, calls: int, scratch: Path, connect_calls: int = 30,
+                    rounds: int = 5) -> dict:
+    """Per workload: the harness's time per unit (pipelined, as the suite runs steps), the SDK calls as the
+    driver timed them, and the same calls in a plain program, in one run; one-at-a-time and no-op steps."""
     try:
         build = prepare(manifest, "", run_id="bench")
     except DriverUnavailable as exc:
@@ -84,41 +200,31 @@ def driver_overhead(name, manifest, endpoint, calls: int, scratch: Path) -> dict
     began = time.perf_counter()
     hello = proc.start()
     startup = time.perf_counter() - began
+    result = {"sdk": hello.get("sdk"), "startup_s": round(startup, 3)}
     try:
         if "server_version" not in (hello.get("capabilities") or []):
-            return {"startup_s": round(startup, 3), "skipped": "no server_version capability"}
+            return {**result, "skipped": "no server_version capability"}
         noop = _noop_scenario(calls)
         run_scenario(noop, proc, endpoint)  # warm-up
-        noop_steps = [s["wall_ms"] for s in run_scenario(noop, proc, endpoint).transcript]
-        scenario = _calls_scenario(endpoint, calls)
-        run_scenario(scenario, proc, endpoint)  # warm-up: JIT, connection, caches
-        run = run_scenario(scenario, proc, endpoint)
-        if run.failure:
-            return {"startup_s": round(startup, 3), "skipped": f"the calls failed: {run.failure}"}
-        steps = [s for s in run.transcript if s["op"] == "server_version"]
-        pipelined = [s["wall_ms"] for s in steps]
-        sdk = [float(s["response"].get("elapsed_ms") or 0) for s in steps]
-        one_at_a_time = []
-        for _ in range(calls):
-            began = time.perf_counter()
-            proc.request("server_version", {"alias": "bench"}, 30)
-            one_at_a_time.append((time.perf_counter() - began) * 1000)
+        result["noop_step_median_ms"] = _median([s["wall_ms"] for s in run_scenario(noop, proc, endpoint).transcript])
+
+        def start_driver():
+            fresh = DriverProcess(manifest, build, scratch / f"{name}.stderr")
+            fresh.start()
+            return fresh
+
+        result["workloads"] = {
+            workload: workload_overhead(workload, start_driver, manifest, build, endpoint,
+                                        calls if workload == "server_version" else connect_calls, rounds)
+            for workload in WORKLOADS}
+        result["one_at_a_time_median_ms"] = _one_at_a_time(proc, endpoint, calls)
     finally:
         proc.stop()
-    result = {"sdk": hello.get("sdk"), "startup_s": round(startup, 3), "calls": calls,
-              "harness_median_ms": _median(pipelined), "sdk_median_ms": _median(sdk),
-              "one_at_a_time_median_ms": _median(one_at_a_time), "noop_step_median_ms": _median(noop_steps)}
-    result["overhead_ratio"] = round(result["harness_median_ms"] / result["sdk_median_ms"], 3) \
-        if result["sdk_median_ms"] else None
-    direct, why_not = direct_program(manifest, build, endpoint, calls)
+    direct = result["workloads"]["server_version"].get("direct_median_ms")
     if direct:
-        result["direct_script_median_ms"] = round(direct, 4)
-        result["overhead_vs_direct_script"] = round(result["harness_median_ms"] / direct, 3)
         # the harness's own cost per step (a no-op step) over the plain call: what the harness adds by itself,
         # apart from how three busy processes (server, driver, harness) share two cores during a real step
         result["noop_step_share_of_direct"] = round(result["noop_step_median_ms"] / direct, 3)
-    else:
-        result["direct_script"] = f"not measured: {why_not}"
     return result
 
 
@@ -166,7 +272,9 @@ def suite_times(drivers) -> dict:
 def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m conformance.bench")
     parser.add_argument("--drivers", default="", help="comma-separated (default: all with server_version)")
-    parser.add_argument("--calls", type=int, default=200)
+    parser.add_argument("--calls", type=int, default=500, help="server_version steps per round")
+    parser.add_argument("--connect-calls", type=int, default=30, help="connect + disconnect pairs per round")
+    parser.add_argument("--rounds", type=int, default=5, help="harness and plain program, in turn, this many times")
     parser.add_argument("--suites", action="store_true", help="also time the quick suite (minutes)")
     parser.add_argument("--out", default=str(DEFAULT_REPORTS_DIR / "bench"),
                         help="folder for <time>.json and latest.json (the report shows reports/bench/latest.json)")
@@ -176,11 +284,13 @@ def main() -> None:
     scratch = Path(tempfile.mkdtemp(prefix="milvus-conformance-bench-"))
     servers, server, endpoint = server_startup(scratch)
     try:
-        overhead = {name: driver_overhead(name, registry[name], endpoint, args.calls, scratch) for name in names}
+        overhead = {name: driver_overhead(name, registry[name], endpoint, args.calls, scratch, args.connect_calls,
+                                          args.rounds) for name in names}
     finally:
         server.stop()
     data = {"machine": {"platform": platform.platform(), "cpus": os.cpu_count(), "python": platform.python_version()},
-            "when": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), "servers": servers, "drivers": overhead}
+            "when": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), "servers": servers,
+            "overhead_target": OVERHEAD_TARGET, "workloads": WORKLOADS, "drivers": overhead}
     if args.suites:
         data["quick_suite"] = suite_times([n for n in names if "skipped" not in overhead[n]])
     out = Path(args.out)

@@ -11,15 +11,27 @@ from conformance.paths import REPO_ROOT
 pytestmark = pytest.mark.slow
 
 
-def test_bench_writes_ratios_and_startup_times(tmp_path):
-    # its own folder: the real numbers in reports/bench/latest.json are not replaced by a 20-call run
+def test_bench_writes_ratios_per_workload_and_startup_times(tmp_path):
+    # its own folder: the real numbers in reports/bench/latest.json are not replaced by a short run
     proc = subprocess.run([sys.executable, "-m", "conformance.bench", "--drivers", "python", "--calls", "20",
-                           "--out", str(tmp_path)], cwd=REPO_ROOT, capture_output=True, text=True, timeout=900)
+                           "--connect-calls", "5", "--rounds", "2", "--out", str(tmp_path)],
+                          cwd=REPO_ROOT, capture_output=True, text=True, timeout=900)
     assert proc.returncode == 0, proc.stderr[-2000:]
     data = json.loads((tmp_path / "latest.json").read_text())
     python = data["drivers"]["python"]
-    assert python["calls"] == 20 and python["harness_median_ms"] > 0 and python["sdk_median_ms"] > 0
-    assert python["overhead_ratio"] == round(python["harness_median_ms"] / python["sdk_median_ms"], 3)
-    assert python["overhead_vs_direct_script"] > 0  # the same calls in a plain script, no harness
-    assert 0 < python["noop_step_median_ms"] < python["harness_median_ms"]  # a step with no SDK work costs less
+    assert set(python["workloads"]) == set(data["workloads"]) == {"server_version", "connect_disconnect"}
+    for name, workload in python["workloads"].items():
+        assert len(workload["rounds"]) == 2, name  # harness and plain program in turn, twice
+        for entry in workload["rounds"]:  # each round's ratio is its own two halves'
+            assert entry["ratio"] == round(entry["harness_median_ms"] / entry["direct_median_ms"], 3), name
+        ratios = [entry["ratio"] for entry in workload["rounds"]]
+        assert workload["overhead_vs_direct_range"] == [min(ratios), max(ratios)], name
+        assert workload["within_target"] == (workload["overhead_vs_direct"] <= data["overhead_target"]), name
+        assert workload["harness_cpu_us_per_step"] > 0, name
+        assert workload["overhead_vs_sdk"] == round(workload["harness_median_ms"] / workload["sdk_median_ms"], 3)
+    # a connect + disconnect pair costs more than one server_version call, through the harness and without
+    assert python["workloads"]["connect_disconnect"]["direct_median_ms"] > \
+        python["workloads"]["server_version"]["direct_median_ms"]
+    assert 0 < python["noop_step_median_ms"] < python["workloads"]["server_version"]["harness_median_ms"]
+    assert python["one_at_a_time_median_ms"] > 0
     assert data["servers"]["embedded_s"] > 0 and data["machine"]["cpus"] >= 1

@@ -82,7 +82,8 @@ def test_every_sdk_driver_has_a_plain_program_for_the_benchmark():
         if manifest.sdk_registry in ("pypi", "npm", "go", "maven") and "server_version" in manifest.capabilities \
                 and name != "cli":
             assert manifest.direct_bench_command, name
-            assert "{host}" in manifest.direct_bench_command and "{calls}" in manifest.direct_bench_command, name
+            for placeholder in ("{host}", "{port}", "{calls}", "{workload}"):  # both workloads of the bench
+                assert placeholder in manifest.direct_bench_command, (name, placeholder)
             programs = [part for part in manifest.direct_bench_command if "{driver_dir}/" in part]
             for part in programs:
                 assert (manifest.driver_dir / part.split("{driver_dir}/", 1)[1]).is_file(), (name, part)

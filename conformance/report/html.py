@@ -183,25 +183,55 @@ def _limits(data) -> str:
             + "".join(rows) + "</table>")
 
 
+def _bench_rows(name: str, d: dict, target) -> str:
+    """One row per workload of a driver (the first carries the driver's own numbers), or one saying why not."""
+    workloads = d.get("workloads") or {}
+    if not workloads:
+        return (f"<tr><td>{escape(name)}</td><td>{d.get('startup_s', '')}</td>"
+                f"<td colspan=9>{escape(d.get('skipped', ''))}</td></tr>")
+    rows = []
+    for index, (workload, w) in enumerate(workloads.items()):
+        ratio = w.get("overhead_vs_direct")
+        spread = w.get("overhead_vs_direct_range") or []
+        verdict = "" if ratio is None else (" ✓" if w.get("within_target") else f" (target {target})")
+        shown = (f"{ratio}{verdict}<br><span class=muted>{spread[0]}–{spread[1]} over "
+                 f"{len(w.get('rounds') or [])} rounds</span>" if ratio is not None
+                 else escape(w.get("direct") or w.get("skipped") or ""))
+        first = index == 0
+        noop = (f"{d.get('noop_step_median_ms', '')}"
+                f"{' (' + format(d['noop_step_share_of_direct'], '.0%') + ')' if d.get('noop_step_share_of_direct') else ''}")
+        rows.append(
+            f"<tr><td>{escape(name) if first else ''}</td><td>{d.get('startup_s', '') if first else ''}</td>"
+            f"<td>{escape(workload)} ×{w.get('calls', '')}</td><td>{w.get('harness_median_ms', '')}</td>"
+            f"<td>{w.get('sdk_median_ms', '')}</td><td>{w.get('direct_median_ms', '')}</td><td>{shown}</td>"
+            f"<td>{w.get('overhead_vs_sdk', '')}</td><td>{w.get('harness_cpu_us_per_step', '')}</td>"
+            f"<td>{escape(str(d.get('one_at_a_time_median_ms', ''))) if first else ''}</td>"
+            f"<td>{noop if first else ''}</td></tr>")
+    return "".join(rows)
+
+
 def _benchmarks(data) -> str:
     bench = data.get("benchmarks")
     if not bench:
         return "<p>No benchmark yet (<code>python -m conformance.bench</code>).</p>"
-    rows = "".join(
-        f"<tr><td>{escape(name)}</td><td>{d.get('startup_s', '')}</td><td>{d.get('harness_median_ms', '')}</td>"
-        f"<td>{d.get('one_at_a_time_median_ms', '')}</td><td>{d.get('sdk_median_ms', '')}</td>"
-        f"<td>{d.get('direct_script_median_ms', '')}</td><td>{d.get('overhead_ratio', '')}</td>"
-        f"<td>{d.get('overhead_vs_direct_script', '')}</td><td>{d.get('noop_step_median_ms', '')}"
-        f"{' (' + format(d['noop_step_share_of_direct'], '.0%') + ')' if d.get('noop_step_share_of_direct') else ''}</td>"
-        f"<td>{escape(d.get('skipped', '') or d.get('direct_script', ''))}</td></tr>"
-        for name, d in bench.get("drivers", {}).items())
+    if any("workloads" not in d and "skipped" not in d for d in (bench.get("drivers") or {}).values()):
+        return ("<p>The latest benchmark was written by an older version of the bench: run "
+                "<code>python -m conformance.bench</code> again.</p>")
+    target = bench.get("overhead_target", "")
+    rows = "".join(_bench_rows(name, d, target) for name, d in (bench.get("drivers") or {}).items())
+    described = "; ".join(f"<b>{escape(k)}</b>: {escape(v)}" for k, v in (bench.get("workloads") or {}).items())
     return (f"<p class=muted>{escape(bench.get('when', ''))} on {escape(json.dumps(bench.get('machine')))}; "
             f"server start-up: {escape(json.dumps(bench.get('servers')))}"
             f"{'; quick suite: ' + escape(json.dumps(bench['quick_suite'])) if bench.get('quick_suite') else ''}</p>"
-            "<table><tr><th>driver</th><th>start-up s</th><th>step through harness (pipelined), ms</th>"
-            "<th>one request at a time, ms</th><th>SDK call in the driver, ms</th><th>same call, plain program, ms</th>"
-            "<th>ratio to the driver's timing</th><th>ratio to the plain program</th>"
-            "<th>no-op step, ms (share of the plain call)</th><th></th></tr>"
+            f"<p class=muted>Per unit of work, medians in ms. {described}. The ratio is the harness's time over the "
+            "plain program's, taken per round (each half a fresh process, warmed up alike) and its median shown with "
+            "its range.</p>"
+            "<table><tr><th>driver</th><th>start-up s</th><th>workload</th><th>through the harness (pipelined)</th>"
+            "<th>SDK calls as the driver timed them</th><th>same calls, plain program</th>"
+            "<th>ratio to the plain program</th><th>ratio to the driver's timing</th>"
+            "<th title='user + system CPU of the harness process per step: on a machine with as many busy "
+            "processes as cores, time the server and the SDK wait for a core'>harness CPU µs/step</th>"
+            "<th>server_version one request at a time</th><th>no-op step (share of the plain call)</th></tr>"
             + rows + "</table>")
 
 

@@ -2,7 +2,7 @@
 # Starts a Java driver: one JVM serving the whole session (drivers/PROTOCOL.md).
 #   run.sh BUILD_DIR v1|v2                 run the driver
 #   run.sh BUILD_DIR v1|v2 --compile-only  compile only (build.py uses this)
-#   run.sh BUILD_DIR v1|v2 --bench-direct HOST PORT CALLS
+#   run.sh BUILD_DIR v1|v2 --bench-direct HOST PORT CALLS [WORKLOAD]
 #                                          the plain program of conformance.bench
 #                                          (bench/DirectV1.java or DirectV2.java with
 #                                          bench/DirectLoop.java), same JVM flags

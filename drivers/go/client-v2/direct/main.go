@@ -1,8 +1,8 @@
 // The no-harness baseline of `python -m conformance.bench` for the
-// "go-client-v2" driver: its server_version op, Client.GetServerVersion, made
-// directly in a plain program (the loop and timing are common.BenchDirect). The
-// client connects as the driver's connect op does with only host and port:
-// milvusclient.New with an Address.
+// "go-client-v2" driver: its server_version op, Client.GetServerVersion (and its
+// connect and disconnect ops), made directly in a plain program (the loop and
+// timing are common.BenchDirect). The client connects as the driver's connect op
+// does with only host and port: milvusclient.New with an Address.
 package main
 
 import (
@@ -14,7 +14,7 @@ import (
 )
 
 func main() {
-	driver.BenchDirect("milvusclient.Client.GetServerVersion", func(ctx context.Context, address string) (driver.DirectClient, error) {
+	driver.BenchDirect("milvusclient.Client.GetServerVersion", "milvusclient.New", func(ctx context.Context, address string) (driver.DirectClient, error) {
 		c, err := milvusclient.New(ctx, &milvusclient.ClientConfig{Address: address})
 		if err != nil {
 			return driver.DirectClient{}, err

@@ -1,7 +1,8 @@
 // The no-harness baseline of `python -m conformance.bench` for the "go" driver:
-// its server_version op, client.GetVersion, made directly in a plain program
-// (the loop and timing are common.BenchDirect). The client connects as the
-// driver's connect op does with only host and port: client.NewGrpcClient.
+// its server_version op, client.GetVersion (and its connect and disconnect ops),
+// made directly in a plain program (the loop and timing are common.BenchDirect).
+// The client connects as the driver's connect op does with only host and port:
+// client.NewGrpcClient.
 package main
 
 import (
@@ -13,7 +14,7 @@ import (
 )
 
 func main() {
-	driver.BenchDirect("client.GetVersion", func(ctx context.Context, address string) (driver.DirectClient, error) {
+	driver.BenchDirect("client.GetVersion", "client.NewGrpcClient", func(ctx context.Context, address string) (driver.DirectClient, error) {
 		c, err := client.NewGrpcClient(ctx, address)
 		if err != nil {
 			return driver.DirectClient{}, err
