@@ -84,6 +84,17 @@ def test_pipelined_requests_are_answered_in_order_each_with_its_own_deadline(tmp
     driver.stop()
 
 
+def test_an_answer_already_in_the_pipe_is_on_time_even_if_the_harness_looks_late(tmp_path):
+    driver = fake("ok", tmp_path)
+    driver.start()
+    driver.send("reset", {}, 5)
+    time.sleep(0.5)  # the answer is written; the harness (descheduled, say) comes back after its limit
+    assert driver._read_line(time.monotonic() - 1) not in (None, "deadline")
+    driver.send("sleep", {"seconds": 2}, 5)
+    assert driver._read_line(time.monotonic() + 0.2) == "deadline"  # nothing there by the limit: late
+    driver.stop()
+
+
 def test_receiving_a_later_answer_drops_the_earlier_ones(tmp_path):
     driver = fake("ok", tmp_path)
     driver.start()
