@@ -235,8 +235,10 @@ def server_startup(scratch: Path) -> dict:
     endpoint = server.start()
     found["embedded_s"] = round(time.perf_counter() - began, 2)
     try:
+        from .servers import engine
         from .servers.container import ContainerServer, engine_unavailable_reason
 
+        engine.ensure()  # as the README's setup does: an engine where this machine allows one
         reason = engine_unavailable_reason()
         if reason:
             found["container"] = f"skipped: {reason}"
