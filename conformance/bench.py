@@ -28,6 +28,7 @@ import json
 import os
 import platform
 import resource
+import shutil
 import statistics
 import subprocess
 import sys
@@ -245,22 +246,24 @@ def server_startup(scratch: Path) -> dict:
         else:
             box = ContainerServer(PROFILES["plain"], scratch / "bench-container", scratch / "container.log",
                                   os.getpid())
-            began = time.perf_counter()
-            box.start()
-            found["container_s"] = round(time.perf_counter() - began, 2)
-            box.stop()
+            try:
+                began = time.perf_counter()
+                box.start()
+                found["container_s"] = round(time.perf_counter() - began, 2)
+            finally:
+                box.stop()
     except Exception as exc:  # the embedded numbers still count
         found["container"] = f"failed: {exc}"
     return found, server, endpoint
 
 
-def suite_times(drivers) -> dict:
+def suite_times(drivers, scratch: Path) -> dict:
     found = {}
 
     def timed(*args):
         began = time.perf_counter()
         subprocess.run([sys.executable, "-m", "pytest", "conformance", "-q", "--suite", "quick",
-                        "--report-dir", tempfile.mkdtemp(prefix="bench-reports-"), *args],
+                        "--report-dir", tempfile.mkdtemp(prefix="reports-", dir=scratch), *args],
                        cwd=REPO_ROOT, capture_output=True, timeout=3600)
         return round(time.perf_counter() - began, 1)
 
@@ -284,17 +287,21 @@ def main() -> None:
     registry = load_registry()
     names = [n for n in (args.drivers.split(",") if args.drivers else registry) if n]
     scratch = Path(tempfile.mkdtemp(prefix="milvus-conformance-bench-"))
-    servers, server, endpoint = server_startup(scratch)
-    try:
-        overhead = {name: driver_overhead(name, registry[name], endpoint, args.calls, scratch, args.connect_calls,
-                                          args.rounds) for name in names}
+    try:  # the scratch folder (driver stderr, server folders, quick-suite reports) goes with the run
+        servers, server, endpoint = server_startup(scratch)
+        try:
+            overhead = {name: driver_overhead(name, registry[name], endpoint, args.calls, scratch,
+                                              args.connect_calls, args.rounds) for name in names}
+        finally:
+            server.stop()
+        data = {"machine": {"platform": platform.platform(), "cpus": os.cpu_count(),
+                            "python": platform.python_version()},
+                "when": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), "servers": servers,
+                "overhead_target": OVERHEAD_TARGET, "workloads": WORKLOADS, "drivers": overhead}
+        if args.suites:
+            data["quick_suite"] = suite_times([n for n in names if "skipped" not in overhead[n]], scratch)
     finally:
-        server.stop()
-    data = {"machine": {"platform": platform.platform(), "cpus": os.cpu_count(), "python": platform.python_version()},
-            "when": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), "servers": servers,
-            "overhead_target": OVERHEAD_TARGET, "workloads": WORKLOADS, "drivers": overhead}
-    if args.suites:
-        data["quick_suite"] = suite_times([n for n in names if "skipped" not in overhead[n]])
+        shutil.rmtree(scratch, ignore_errors=True)
     out = Path(args.out)
     write_json(out / f"{time.strftime('%Y%m%d-%H%M%S')}.json", data)
     write_json(out / "latest.json", data)

@@ -1,6 +1,7 @@
 """The benchmark command writes its JSON (numbers are for people, not asserted: machines are noisy)."""
 
 import json
+import os
 import subprocess
 import sys
 
@@ -13,10 +14,14 @@ pytestmark = pytest.mark.slow
 
 def test_bench_writes_ratios_per_workload_and_startup_times(tmp_path):
     # its own folder: the real numbers in reports/bench/latest.json are not replaced by a short run
+    scratch = tmp_path / "tmp"  # where the bench makes its temporary folders
+    scratch.mkdir()
     proc = subprocess.run([sys.executable, "-m", "conformance.bench", "--drivers", "python", "--calls", "20",
                            "--connect-calls", "5", "--rounds", "2", "--out", str(tmp_path)],
-                          cwd=REPO_ROOT, capture_output=True, text=True, timeout=900)
+                          cwd=REPO_ROOT, capture_output=True, text=True, timeout=900,
+                          env={**os.environ, "TMPDIR": str(scratch)})
     assert proc.returncode == 0, proc.stderr[-2000:]
+    assert not list(scratch.iterdir())  # nothing the run made is left behind
     data = json.loads((tmp_path / "latest.json").read_text())
     python = data["drivers"]["python"]
     assert set(python["workloads"]) == set(data["workloads"]) == {"server_version", "connect_disconnect"}
