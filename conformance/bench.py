@@ -28,7 +28,6 @@ import json
 import os
 import platform
 import resource
-import shutil
 import statistics
 import subprocess
 import sys
@@ -41,7 +40,7 @@ from .drivers.process import DriverProcess
 from .drivers.registry import load_registry
 from .execution import run_scenario
 from .paths import DEFAULT_REPORTS_DIR, REPO_ROOT
-from .run import write_json
+from .run import new_scratch, remove_scratch, sweep_stale_scratch, write_json
 from .scenario.model import Requirements, Scenario, Step
 from .servers.embedded import EmbeddedServer
 from .servers.profiles import PROFILES
@@ -229,8 +228,9 @@ def driver_overhead(name, manifest, endpoint, calls: int, scratch: Path, connect
     return result
 
 
-def server_startup(scratch: Path) -> dict:
-    found = {}
+def server_startup(scratch: Path, found: dict):
+    """Start-up time per provider, into `found` as each is measured; the embedded server stays up for the
+    driver benchmarks (stopped here if anything, Ctrl-C included, interrupts the rest)."""
     server = EmbeddedServer(PROFILES["plain"], scratch / "bench-embedded", scratch / "embedded.log", os.getpid())
     began = time.perf_counter()
     endpoint = server.start()
@@ -254,7 +254,10 @@ def server_startup(scratch: Path) -> dict:
                 box.stop()
     except Exception as exc:  # the embedded numbers still count
         found["container"] = f"failed: {exc}"
-    return found, server, endpoint
+    except BaseException:
+        server.stop()
+        raise
+    return server, endpoint
 
 
 def suite_times(drivers, scratch: Path) -> dict:
@@ -286,26 +289,36 @@ def main() -> None:
     args = parser.parse_args()
     registry = load_registry()
     names = [n for n in (args.drivers.split(",") if args.drivers else registry) if n]
-    scratch = Path(tempfile.mkdtemp(prefix="milvus-conformance-bench-"))
+    unknown = [n for n in names if n not in registry]
+    if unknown:
+        parser.error(f"--drivers: no driver named {', '.join(unknown)} in drivers/registry.yaml "
+                     f"(it has: {', '.join(registry)})")
+    data = {"machine": {"platform": platform.platform(), "cpus": os.cpu_count(), "python": platform.python_version()},
+            "when": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), "servers": {},
+            "overhead_target": OVERHEAD_TARGET, "workloads": WORKLOADS, "drivers": {}}
+    sweep_stale_scratch()
+    scratch = new_scratch()
     try:  # the scratch folder (driver stderr, server folders, quick-suite reports) goes with the run
-        servers, server, endpoint = server_startup(scratch)
+        server, endpoint = server_startup(scratch, data["servers"])
         try:
-            overhead = {name: driver_overhead(name, registry[name], endpoint, args.calls, scratch,
-                                              args.connect_calls, args.rounds) for name in names}
+            for name in names:
+                data["drivers"][name] = driver_overhead(name, registry[name], endpoint, args.calls, scratch,
+                                                        args.connect_calls, args.rounds)
         finally:
             server.stop()
-        data = {"machine": {"platform": platform.platform(), "cpus": os.cpu_count(),
-                            "python": platform.python_version()},
-                "when": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), "servers": servers,
-                "overhead_target": OVERHEAD_TARGET, "workloads": WORKLOADS, "drivers": overhead}
         if args.suites:
-            data["quick_suite"] = suite_times([n for n in names if "skipped" not in overhead[n]], scratch)
+            data["quick_suite"] = suite_times([n for n, d in data["drivers"].items() if "skipped" not in d], scratch)
+    except KeyboardInterrupt:  # what was measured before it is still written
+        data["interrupted"] = "stopped by Ctrl-C: only what had been measured before is here"
     finally:
-        shutil.rmtree(scratch, ignore_errors=True)
+        remove_scratch(scratch)
     out = Path(args.out)
     write_json(out / f"{time.strftime('%Y%m%d-%H%M%S')}.json", data)
     write_json(out / "latest.json", data)
     print(json.dumps(data, indent=2))
+    if data.get("interrupted"):
+        print(f"conformance.bench: {data['interrupted']} ({out / 'latest.json'})", file=sys.stderr)
+        sys.exit(130)
 
 
 if __name__ == "__main__":

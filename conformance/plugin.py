@@ -9,7 +9,6 @@ driver is an *xfail* (and a fail once it stops deviating)."""
 
 import json
 import os
-import shutil
 from pathlib import Path
 
 import pytest
@@ -21,7 +20,8 @@ from .execution import run_scenario
 from .paths import CONFORMANCE_DIR, DEFAULT_REPORTS_DIR, SCENARIOS_DIR, SPEC_FILE
 from .report import gate
 from .report import results as report_results
-from .run import RunContext, new_run_id, new_scratch, parse_sdk_requests, sweep_stale_scratch, write_json
+from .run import (RunContext, new_run_id, new_scratch, parse_sdk_requests, remove_scratch, sweep_stale_scratch,
+                  write_json)
 from .scenario.doc_examples import example_scenarios
 from .scenario.loader import load_file, scenario_files
 from .scenario.requirements import driver_gap, known_deviation, server_gap
@@ -373,7 +373,7 @@ def pytest_unconfigure(config):
     state = config.stash.get(STATE, None)
     if state is not None and config.stash.get(COLLECTOR, None) is not None:
         state.pool.shutdown()
-        shutil.rmtree(state.ctx.scratch, ignore_errors=True)
+        remove_scratch(state.ctx.scratch)
 
 
 def pytest_terminal_summary(terminalreporter):

@@ -1,14 +1,18 @@
 """One run of the suite: its id, scratch folder, report folder and options.
 
 The controller creates it; xdist workers receive it (workerinput) so every
-process shares the same servers, builds and report. The scratch folder's name
-carries the controller's pid: a later run removes it if that pid is gone
-(a run killed with SIGKILL leaves nothing behind for long)."""
+process shares the same servers, builds and report. The scratch folder is
+deleted when the run ends, or by its janitor (conformance/janitor.py) once the
+controller is gone however it ended (Ctrl-C, a crash, SIGKILL); its name
+carries the controller's pid, so a later run also removes it if that pid is
+gone (were the janitor killed too)."""
 
 import json
 import os
 import re
 import shutil
+import subprocess
+import sys
 import tempfile
 import time
 from dataclasses import asdict, dataclass, field
@@ -91,8 +95,29 @@ def sweep_stale_scratch() -> None:
             shutil.rmtree(path, ignore_errors=True)
 
 
+_janitors = {}  # scratch folder -> its janitor process
+
+
 def new_scratch() -> Path:
-    return Path(tempfile.mkdtemp(prefix=f"{SCRATCH_PREFIX}{os.getpid()}-"))
+    """A scratch folder owned by this process, with a janitor that deletes it once this process is gone."""
+    path = Path(tempfile.mkdtemp(prefix=f"{SCRATCH_PREFIX}{os.getpid()}-"))
+    _janitors[path] = subprocess.Popen(
+        [sys.executable, "-m", "conformance.janitor", "--owner-pid", str(os.getpid()), str(path)],
+        stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, start_new_session=True)
+    return path
+
+
+def remove_scratch(path) -> None:
+    """Delete the scratch folder and stop (and reap) its janitor."""
+    shutil.rmtree(path, ignore_errors=True)
+    janitor = _janitors.pop(Path(path), None)
+    if janitor is not None:
+        janitor.terminate()
+        try:
+            janitor.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            janitor.kill()
+            janitor.wait()
 
 
 def new_run_id() -> str:

@@ -2,8 +2,10 @@
 
 import json
 import os
+import signal
 import subprocess
 import sys
+import time
 
 import pytest
 
@@ -40,3 +42,19 @@ def test_bench_writes_ratios_per_workload_and_startup_times(tmp_path):
     assert 0 < python["noop_step_median_ms"] < python["workloads"]["server_version"]["harness_median_ms"]
     assert python["one_at_a_time_median_ms"] > 0
     assert data["servers"]["embedded_s"] > 0 and data["machine"]["cpus"] >= 1
+
+
+def test_ctrl_c_keeps_what_was_measured_and_leaves_nothing_behind(tmp_path):
+    scratch = tmp_path / "tmp"
+    scratch.mkdir()
+    proc = subprocess.Popen([sys.executable, "-m", "conformance.bench", "--drivers", "python", "--calls", "200",
+                             "--rounds", "20", "--out", str(tmp_path)], cwd=REPO_ROOT, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.PIPE, text=True, env={**os.environ, "TMPDIR": str(scratch)})
+    time.sleep(25)  # somewhere in the middle: the server is up, the python driver being measured
+    proc.send_signal(signal.SIGINT)
+    _, err = proc.communicate(timeout=120)
+    assert proc.returncode == 130, err[-2000:]
+    data = json.loads((tmp_path / "latest.json").read_text())
+    assert "Ctrl-C" in data["interrupted"] and "stopped by Ctrl-C" in err
+    assert data["servers"]["embedded_s"] > 0  # measured before the interruption: kept
+    assert not list(scratch.iterdir())  # no server folder, driver log or scratch folder left

@@ -23,7 +23,7 @@ def test_each_workload_is_a_row_with_ratio_range_and_target_verdict():
                  "http": {"startup_s": 0.1, "skipped": "no server_version capability"}}}
     html = _benchmarks({"benchmarks": bench})
     assert html.count("<tr>") == 1 + 2 + 1 + 1  # header, go's two workloads, cli's one, http's reason
-    assert "1.4 (target 1.1)" in html and "1.3–1.6 over 5 rounds" in html  # not within target: said so
+    assert "1.4 (target ≤ 1.1)" in html and "1.3–1.6 over 5 rounds" in html  # not within target: said so
     assert "1.05 ✓" in html  # within target
     assert "no bench.direct program" in html and "no server_version capability" in html
     assert "<td>87.5</td>" in html  # the harness's own CPU per step

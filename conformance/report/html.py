@@ -193,7 +193,7 @@ def _bench_rows(name: str, d: dict, target) -> str:
     for index, (workload, w) in enumerate(workloads.items()):
         ratio = w.get("overhead_vs_direct")
         spread = w.get("overhead_vs_direct_range") or []
-        verdict = "" if ratio is None else (" ✓" if w.get("within_target") else f" (target {target})")
+        verdict = "" if ratio is None else (" ✓" if w.get("within_target") else f" (target ≤ {target})")
         shown = (f"{ratio}{verdict}<br><span class=muted>{spread[0]}–{spread[1]} over "
                  f"{len(w.get('rounds') or [])} rounds</span>" if ratio is not None
                  else escape(w.get("direct") or w.get("skipped") or ""))
@@ -222,7 +222,8 @@ def _benchmarks(data) -> str:
     described = "; ".join(f"<b>{escape(k)}</b>: {escape(v)}" for k, v in (bench.get("workloads") or {}).items())
     return (f"<p class=muted>{escape(bench.get('when', ''))} on {escape(json.dumps(bench.get('machine')))}; "
             f"server start-up: {escape(json.dumps(bench.get('servers')))}"
-            f"{'; quick suite: ' + escape(json.dumps(bench['quick_suite'])) if bench.get('quick_suite') else ''}</p>"
+            f"{'; quick suite: ' + escape(json.dumps(bench['quick_suite'])) if bench.get('quick_suite') else ''}"
+            f"{'; <b>' + escape(bench['interrupted']) + '</b>' if bench.get('interrupted') else ''}</p>"
             f"<p class=muted>Per unit of work, medians in ms. {described}. The ratio is the harness's time over the "
             "plain program's, taken per round (each half a fresh process, warmed up alike) and its median shown with "
             "its range.</p>"
