@@ -3,17 +3,16 @@
     python -m conformance.servers --profile plain
 
 prints the endpoint as JSON and serves until Ctrl-C or end of stdin; then the
-server and its scratch folder are gone."""
+server and its scratch folder are gone (the folder's janitor sees to it even
+after a crash, run.new_scratch)."""
 
 import argparse
 import json
 import os
-import shutil
 import signal
 import sys
-import tempfile
-from pathlib import Path
 
+from ..run import new_scratch, remove_scratch
 from .embedded import EmbeddedServer
 from .profiles import PROFILES
 
@@ -23,7 +22,7 @@ def main() -> int:
     parser.add_argument("--profile", choices=sorted(PROFILES), default="plain")
     parser.add_argument("--milvus-version", default=None)
     args = parser.parse_args()
-    base = Path(tempfile.mkdtemp(prefix="milvus-conformance-serve-"))
+    base = new_scratch()
     kwargs = {"version": args.milvus_version} if args.milvus_version else {}
     server = EmbeddedServer(PROFILES[args.profile], base / "server", base / "server.log", os.getpid(), **kwargs)
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
@@ -39,7 +38,7 @@ def main() -> int:
         pass
     finally:
         server.stop()
-        shutil.rmtree(base, ignore_errors=True)
+        remove_scratch(base)
     return 0
 
 
