@@ -148,13 +148,14 @@ def workload_overhead(workload: str, start_driver, manifest, build, endpoint, ca
         entry = {}
         for half in halves:
             if half == "harness":
-                entry.update(_harness_half(scenario, workload, start_driver, endpoint))
-                if "failed" in entry:
-                    return {"calls": calls, "skipped": entry["failed"]}
-                continue
-            direct, why_not = direct_program(manifest, build, endpoint, calls, workload)
-            if direct:
-                entry["direct_median_ms"] = round(direct, 4)
+                measured = _harness_half(scenario, workload, start_driver, endpoint)
+                if "failed" in measured:
+                    return {"calls": calls, "skipped": measured["failed"]}
+                entry.update(measured)
+            else:
+                direct, why_not = direct_program(manifest, build, endpoint, calls, workload)
+                if direct:
+                    entry["direct_median_ms"] = round(direct, 4)
         if "direct_median_ms" in entry:
             entry["ratio"] = round(entry["harness_median_ms"] / entry["direct_median_ms"], 3)
         per_round.append(entry)
