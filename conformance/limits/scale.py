@@ -48,6 +48,11 @@ def rss_bytes(pid: int) -> int:
     return 0
 
 
+def clients_rss(processes) -> int:
+    """Resident memory of the driver processes (the clients) still running, in bytes."""
+    return sum(rss_bytes(p.proc.pid) for p in processes if p.proc)
+
+
 def cpu_seconds(pid: int):
     """User + system CPU time a process has used (None when it cannot be read)."""
     try:
@@ -115,7 +120,7 @@ def run_limit(args: dict, driver: DriverProcess, endpoint, server_pid: int) -> d
     def sample():  # connections against time, for the report's plot
         while not done.wait(1.0):
             now = server_tcp_connections(endpoint.grpc_port)
-            client_rss = sum(rss_bytes(p.proc.pid) for p in processes if p.proc)
+            client_rss = clients_rss(processes)
             samples.append([round(time.monotonic() - started, 1), now - before,
                             round(rss_bytes(server_pid) / 2**20), round(client_rss / 2**20)])
             if now > peak["tcp"]:
@@ -147,7 +152,7 @@ def run_limit(args: dict, driver: DriverProcess, endpoint, server_pid: int) -> d
         client_cpu = None if None in client_cpu + client_cpu_before else sum(client_cpu) - sum(client_cpu_before)
         at_peak = max(peak["tcp"], server_tcp_connections(endpoint.grpc_port))
         server_rss_peak = rss_bytes(server_pid)
-        client_rss = sum(rss_bytes(p.proc.pid) for p in processes if p.proc)
+        client_rss = clients_rss(processes)
         for proc in processes:
             proc.request("close_many", {}, 120)
         time.sleep(2)

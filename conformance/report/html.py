@@ -189,6 +189,8 @@ def _bench_rows(name: str, d: dict, target) -> str:
     if not workloads:
         return (f"<tr><td>{escape(name)}</td><td>{d.get('startup_s', '')}</td>"
                 f"<td colspan=9>{escape(d.get('skipped', ''))}</td></tr>")
+    noop = (f"{d.get('noop_step_median_ms', '')}"
+            f"{' (' + format(d['noop_step_share_of_direct'], '.0%') + ')' if d.get('noop_step_share_of_direct') else ''}")
     rows = []
     for index, (workload, w) in enumerate(workloads.items()):
         ratio = w.get("overhead_vs_direct")
@@ -198,8 +200,6 @@ def _bench_rows(name: str, d: dict, target) -> str:
                  f"{len(w.get('rounds') or [])} rounds</span>" if ratio is not None
                  else escape(w.get("direct") or w.get("skipped") or ""))
         first = index == 0
-        noop = (f"{d.get('noop_step_median_ms', '')}"
-                f"{' (' + format(d['noop_step_share_of_direct'], '.0%') + ')' if d.get('noop_step_share_of_direct') else ''}")
         rows.append(
             f"<tr><td>{escape(name) if first else ''}</td><td>{d.get('startup_s', '') if first else ''}</td>"
             f"<td>{escape(workload)} ×{w.get('calls', '')}</td><td>{w.get('harness_median_ms', '')}</td>"
