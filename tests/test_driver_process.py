@@ -51,7 +51,8 @@ def test_a_crashing_driver_is_an_error_with_its_stderr_tail(tmp_path):
 
 
 def test_garbage_and_wrong_ids_are_errors(tmp_path):
-    for mode, message in (("garbage", "not JSON"), ("wrong-id", "instead of a response with id")):
+    for mode, message in (("garbage", "not JSON"), ("wrong-id", "instead of a response with id"),
+                          ("no-answerer", "without saying who produced the answer")):
         driver = fake(mode, tmp_path)
         driver.start()
         with pytest.raises(DriverError, match=message):
@@ -59,7 +60,7 @@ def test_garbage_and_wrong_ids_are_errors(tmp_path):
 
 
 def test_an_unknown_protocol_version_is_refused(tmp_path):
-    with pytest.raises(DriverError, match="speaks protocol 99, the harness speaks 1"):
+    with pytest.raises(DriverError, match="speaks protocol 99, the harness speaks 2"):
         fake("wrong-protocol", tmp_path).start()
 
 

@@ -25,7 +25,8 @@ from ..errors import DriverError
 from .build import Build, expand
 from .registry import Manifest
 
-PROTOCOL_VERSION = 1
+PROTOCOL_VERSION = 2
+ANSWERERS = ("sdk", "driver")  # who produced an answer (PROTOCOL section 4)
 DEADLINE_GRACE_SECONDS = 5
 HELLO_DEADLINE_SECONDS = 120  # a cold JVM or node start on a loaded 2-core machine
 STDERR_TAIL_CHARS = 4000
@@ -174,6 +175,11 @@ class DriverProcess:
             self._kill()
             raise DriverError(f"driver '{name}' answered '{op}' with {str(response)[:200]} instead of a response "
                               f"with id {request_id} and 'ok'", stderr_tail=self.stderr_tail())
+        if response.get("answered_by") not in ANSWERERS:
+            self._kill()
+            raise DriverError(f"driver '{name}' answered '{op}' without saying who produced the answer "
+                              f"(answered_by: sdk or driver, drivers/PROTOCOL.md section 4): {str(response)[:200]}",
+                              stderr_tail=self.stderr_tail())
         return response
 
     def _read_line(self, limit: float):

@@ -33,6 +33,8 @@ class Manifest:
     requires_tools: tuple = ()
     only_groups: tuple = ()  # a driver for some groups only (the docs driver: documentation)
     direct_bench_command: Optional[tuple] = None  # the same SDK call in a plain program (conformance.bench)
+    doc: dict = field(default_factory=dict)  # {tab, api}: which spec statements speak for this driver
+    repro_command: Optional[tuple] = None  # renders a transcript as a standalone program (PROTOCOL section 8)
     extra: dict = field(default_factory=dict)
 
     @property
@@ -67,6 +69,8 @@ def _manifest(name: str, path: Path) -> Manifest:
         limitations=tuple(data.get("limitations") or ()), requires_tools=tuple(data.get("requires_tools") or ()),
         only_groups=tuple(data.get("only_groups") or ()),
         direct_bench_command=tuple(data["bench"]["direct"]) if (data.get("bench") or {}).get("direct") else None,
+        doc=dict(data.get("doc") or {}),
+        repro_command=tuple(data["repro"]["render"]) if (data.get("repro") or {}).get("render") else None,
     )
 
 

@@ -22,33 +22,16 @@ from jsonlines import serve  # noqa: E402
 import pymilvus  # noqa: E402
 from pymilvus import connections, utility  # noqa: E402
 
-PROTOCOL = 1
+from calls import alias_call, connect_call, error_fields, server_version_call  # noqa: E402
+
+PROTOCOL = 2
 CAPABILITIES = [
-    "connect.host_port", "connect.address", "connect.uri", "connect.user_password",
+    "connect.host_port", "connect.port_string", "connect.port_any_type", "connect.host_any_type",
+    "connect.address", "connect.uri", "connect.user_password",
     "connect.timeout", "connect.handler", "connect.pool", "connect.defaults",
     "connect.secure", "connect.tls_certs",
-    "alias_registry", "disconnect", "server_version", "open_many",
+    "alias_registry", "disconnect", "server_version", "server_version.timeout", "open_many",
 ]
-CONNECT_ARGS = ("host", "port", "address", "uri", "user", "password", "token",
-                "db_name", "secure", "timeout", "handler", "pool")
-# The protocol's TLS file arguments -> pymilvus's keywords. pymilvus reads server_pem_path as the
-# trusted root for one-way TLS and only reads ca_pem_path together with a client certificate and
-# key (two-way TLS), so the CA goes to the keyword matching the mode the request asks for.
-TLS_ARGS = ("ca_cert", "client_cert", "client_key", "server_name")
-
-
-def tls_kwargs(args: dict) -> dict:
-    kwargs = {}
-    two_way = "client_cert" in args or "client_key" in args
-    if "ca_cert" in args:
-        kwargs["ca_pem_path" if two_way else "server_pem_path"] = args["ca_cert"]
-    if "client_cert" in args:
-        kwargs["client_pem_path"] = args["client_cert"]
-    if "client_key" in args:
-        kwargs["client_key_path"] = args["client_key"]
-    if "server_name" in args:
-        kwargs["server_name"] = args["server_name"]
-    return kwargs
 
 
 class UnsupportedOp(Exception):
@@ -103,7 +86,7 @@ def categorize_one(exc: BaseException) -> str:
     if isinstance(exc, NotImplementedError):
         return "not_implemented"
     if name == "DriverDeadline":
-        return "unknown"  # a hang is never an expected outcome (PROTOCOL section 4)
+        return "hang"  # the SDK call did not return (PROTOCOL section 4)
     if name == "ConnectionNotExistException" or "should create connect" in text:
         return "not_connected"
     if "not the same as passed in" in text:
@@ -124,13 +107,7 @@ def categorize_one(exc: BaseException) -> str:
 
 
 def error_of(exc: BaseException) -> dict:
-    code = getattr(exc, "code", None)
-    if callable(code):  # grpc.RpcError.code() returns a StatusCode
-        code = str(code())
-    if code is not None and not isinstance(code, (int, str)):
-        code = str(code)
-    message = getattr(exc, "message", None) or str(exc)
-    error = {"category": categorize(exc), "type": type(exc).__name__, "code": code, "message": str(message)}
+    error = {"category": categorize(exc), **error_fields(exc)}
     wrapped = causes(exc)[1:]
     if wrapped:  # the innermost cause, raw, for the report
         inner = wrapped[-1]
@@ -152,27 +129,26 @@ def op_hello(args):
 
 
 def op_reset(args):
+    """Close every connection, then let pymilvus configure itself as it does at import (its
+    `default` alias, localhost:19530): the state a fresh program starts in, as a reproducer does."""
     closed = 0
     for alias, handler in list(connections.list_connections()):
         if handler is not None:
             closed += 1
-        connections.disconnect(alias)
         connections.remove_connection(alias)
+    connections.__init__()
     return {"closed": closed}
 
 
 def op_connect(args):
-    kwargs = {k: args[k] for k in CONNECT_ARGS if k in args}
-    kwargs.update(tls_kwargs(args))
-    if "alias" in args:
-        connections.connect(args["alias"], **kwargs)
-    else:
-        connections.connect(**kwargs)
+    positional, kwargs = connect_call(args)
+    connections.connect(*positional, **kwargs)
     return {"address": connections.get_connection_addr(args.get("alias", "default"))}
 
 
 def op_disconnect(args):
-    connections.disconnect(args["alias"]) if "alias" in args else connections.disconnect()
+    positional, _ = alias_call(args)
+    connections.disconnect(*positional)
     return {}
 
 
@@ -183,15 +159,18 @@ def op_list_connections(args):
 
 
 def op_has_connection(args):
-    return {"exists": bool(connections.has_connection(args.get("alias", "default")))}
+    positional, _ = alias_call(args)
+    return {"exists": bool(connections.has_connection(*positional))}
 
 
 def op_connection_address(args):
-    return dict(connections.get_connection_addr(args.get("alias", "default")))
+    positional, _ = alias_call(args)
+    return dict(connections.get_connection_addr(*positional))
 
 
 def op_server_version(args):
-    return {"version": str(utility.get_server_version(using=args.get("alias", "default")))}
+    _, kwargs = server_version_call(args)
+    return {"version": str(utility.get_server_version(**kwargs))}
 
 
 _many = []
@@ -300,6 +279,8 @@ def handle(request: dict) -> dict:
         response.update(ok=False, error=error_of(exc))
     finally:
         logging.getLogger("pymilvus").removeHandler(log)
+    # Every answer is the SDK's but the driver's own bookkeeping (hello, reset) and an op it lacks.
+    response["answered_by"] = "driver" if request.get("op") in ("hello", "reset") or op is None else "sdk"
     response["elapsed_ms"] = round((time.perf_counter() - started) * 1000, 3)
     seen = [f"{w.category.__name__}: {w.message}" for w in caught] + log.messages
     response["warnings"] = list(dict.fromkeys(seen))  # once each, in order
