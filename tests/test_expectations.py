@@ -61,3 +61,25 @@ def test_operators():
     assert check({"ok": True, "result": {"n": {"any_of": [1, 5]}}}, result, {})[0] is None
     assert check({"ok": True, "result": {"n": {"not": 5}}}, result, {})[0]
     assert check({"ok": True, "result": {"s": {"type": "integer"}}}, result, {})[0]
+
+
+def hang(elapsed_ms=9000):
+    return {"ok": False, "elapsed_ms": elapsed_ms,
+            "error": {"category": "hang", "type": "DriverDeadline", "code": None, "message": "did not return"}}
+
+
+def test_not_ok_takes_any_error_and_a_call_that_never_returned():
+    assert check({"ok": False}, error("unknown"), {})[0] is None
+    assert check({"ok": False}, hang(), {})[0] is None
+    reason, _ = check({"ok": False}, OK, {})
+    assert reason.startswith("expected the call not to succeed, but it succeeded")
+
+
+def test_any_error_is_every_category_but_a_call_that_never_returned():
+    for category in ("unavailable", "param_error", "unknown", "internal"):
+        assert check({"error": "any"}, error(category), {})[0] is None, category
+    reason, _ = check({"error": "any"}, hang(), {})
+    assert "expected error any, but the call did not return within 9.0 s" in reason
+    assert check({"error": "any"}, OK, {})[0]
+    # a listed category never matches a hang either
+    assert check({"error": ["timeout", "unavailable"]}, hang(), {})[0]

@@ -62,3 +62,20 @@ def test_an_expired_known_deviation_no_longer_applies():
     entry = [{"scenario": "x.y", "reason": "r", "expires": "2026-06-30"}]
     assert known_deviation(s, entry, "1.0", today="2026-06-30")["reason"] == "r"
     assert known_deviation(s, entry, "1.0", today="2026-07-01") is None
+
+
+def test_value_types_need_what_the_sdk_api_can_express():
+    """A string host and an integer port reach every SDK; other types only a driver that declares them."""
+    plain = scenario(("connect", {"host": "${server.host}", "port": "${server.grpc_port}"}))
+    assert needed_capabilities(plain) == ["connect.host_port"]
+    as_text = scenario(("connect", {"host": "${server.host}", "port": "${server.grpc_port|str}"}))
+    assert "connect.port_string" in needed_capabilities(as_text)
+    listed = scenario(("connect", {"host": "h", "port": ["${server.grpc_port}"]}))
+    assert "connect.port_any_type" in needed_capabilities(listed)
+    numeric_host = scenario(("connect", {"host": 127, "port": 1}))
+    assert needed_capabilities(numeric_host) == ["connect.host_port", "connect.host_any_type"]
+
+
+def test_a_server_version_timeout_needs_the_sdk_to_take_one_unless_optional():
+    timed = scenario(("server_version", {"timeout": 5}))
+    assert "server_version.timeout" in needed_capabilities(timed)

@@ -5,9 +5,14 @@ from pathlib import Path
 
 import pytest
 
+import yaml
+
+from conformance.drivers.registry import load_registry
 from conformance.errors import ScenarioFormatError
-from conformance.paths import SCENARIOS_DIR
-from conformance.scenario.loader import load_file, load_tree, spec_statements
+from conformance.paths import SCENARIOS_DIR, SPEC_FILE
+from conformance.scenario.doc_examples import example_scenarios
+from conformance.scenario.loader import load_file, load_tree, scenario_files, spec_statements
+from conformance.scenario.model import LEVELS
 
 FIXTURES = Path(__file__).parent / "fixtures"
 INVALID = sorted((FIXTURES / "invalid").glob("*.yaml"))
@@ -21,11 +26,29 @@ def test_every_scenario_file_loads_with_unique_ids():
 
 
 def test_every_spec_statement_is_checked_by_some_scenario():
-    cited = {ref for s in load_tree(SCENARIOS_DIR) for ref in s.spec}
-    unchecked = set(spec_statements()) - cited
-    # Statements about other SDKs' parameters are checked through their drivers'
-    # columns by the same scenarios; none may be left without any scenario.
-    assert unchecked <= {"connect.node.ssl-default-false", "connect.cli.defaults", "connect.cli.disconnect-flag"}, unchecked
+    cited = {ref for s in load_tree(SCENARIOS_DIR) + example_scenarios(SPEC_FILE) for ref in s.spec}
+    assert set(spec_statements()) - cited == set()
+
+
+def test_every_scenario_declares_its_level():
+    """A level is a claim: each scenario of the suite says it, rather than inherit it silently."""
+    for path in scenario_files(SCENARIOS_DIR):
+        for raw in yaml.safe_load(path.read_text())["scenarios"]:
+            assert raw.get("level") in LEVELS, (path.name, raw["id"])
+
+
+def test_every_level_is_grounded_and_every_applies_to_names_a_tab_or_an_api():
+    """must quotes the page, should cites the SDK's documentation (with a link) or argues a norm,
+    info asks a question (loader.spec_statements refuses anything else); applies_to names only what
+    a manifest declares (doc.tab, doc.api), so no statement silently applies to nobody."""
+    statements = spec_statements()
+    known = {v for m in load_registry().values() for v in (m.doc.get("tab"), m.doc.get("api")) if v}
+    tabs = set(yaml.safe_load((SCENARIOS_DIR / "spec-statements.yaml").read_text())["tabs"])
+    for statement in statements.values():
+        assert set(statement.applies_to) <= known | tabs, (statement.id, set(statement.applies_to) - known - tabs)
+        if statement.level == "should" and "link" in statement.source:
+            assert statement.source["link"].startswith("https://"), statement.id
+    assert {s.level for s in statements.values()} == set(LEVELS)
 
 
 @pytest.mark.parametrize("path", INVALID, ids=[p.stem for p in INVALID])

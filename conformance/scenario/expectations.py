@@ -39,6 +39,8 @@ def _describe_response(response: dict) -> str:
     if response.get("ok"):
         return f"succeeded with result {response.get('result')}"
     e = response.get("error") or {}
+    if e.get("category") == "hang":
+        return f"did not return within {float(response.get('elapsed_ms') or 0) / 1000:.1f} s ({e.get('message')})"
     code = f" code {e.get('code')}" if e.get("code") is not None else ""
     return f"failed: {e.get('category')} ({e.get('type')}{code}: {e.get('message')})"
 
@@ -57,12 +59,15 @@ def _check_outcome(expect: dict, response: dict) -> "tuple[Optional[str], dict]"
 
 
 def _check_single(expect: dict, response: dict) -> Optional[str]:
+    if expect.get("ok") is False:  # it does not succeed: an error of any kind, or no return in time
+        return f"expected the call not to succeed, but it {_describe_response(response)}" if response.get("ok") else None
     if "error" in expect:
         wanted = expect["error"] if isinstance(expect["error"], list) else [expect["error"]]
         if response.get("ok"):
             return f"expected an error ({' or '.join(wanted)}), but the call {_describe_response(response)}"
         error = response.get("error") or {}
-        if error.get("category") not in wanted:
+        # `any` is every error the SDK raised or returned; a call that never returned raised nothing
+        if error.get("category") == "hang" or (wanted != ["any"] and error.get("category") not in wanted):
             return f"expected error {' or '.join(wanted)}, but the call {_describe_response(response)}"
         needle = expect.get("message_contains")
         if needle and needle.lower() not in str(error.get("message", "")).lower():

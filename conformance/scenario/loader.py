@@ -12,7 +12,7 @@ import yaml
 
 from ..errors import ScenarioFormatError
 from ..paths import SCENARIOS_DIR, SCHEMA_DIR
-from .model import Requirements, Scenario, Step
+from .model import LEVELS, Requirements, Scenario, Statement, Step
 from .values import KNOWN, references
 
 SUPPORTED_SCHEMA_VERSIONS = (1,)
@@ -25,10 +25,33 @@ def schema(version: int) -> dict:
 
 
 @lru_cache(maxsize=None)
-def spec_statements() -> dict:
-    """Statement id -> statement (section, zh, en), from scenarios/spec-statements.yaml."""
+def spec_statements() -> "dict[str, Statement]":
+    """Statement id -> Statement, from scenarios/spec-statements.yaml, each checked for its grounds:
+    a must quotes the page, a should cites the SDK's documentation (sdk, link, quote) or argues a
+    norm, an info says what it observes."""
     data = yaml.safe_load(STATEMENTS_FILE.read_text())
-    return {s["id"]: s for s in data["statements"]}
+    statements = {}
+    for raw in data["statements"]:
+        where = f"{_display(STATEMENTS_FILE)}: statement '{raw.get('id')}'"
+        level, source = raw.get("level"), raw.get("source") or {}
+        if level not in LEVELS:
+            raise ScenarioFormatError(f"level {level!r} is not one of {', '.join(LEVELS)}", where=where)
+        grounded = {
+            "must": bool(raw.get("zh") and raw.get("en") and raw.get("section")),
+            "should": bool(source.get("norm") or (source.get("sdk") and source.get("link") and source.get("quote"))),
+            "info": bool(raw.get("question")),
+        }[level]
+        if not grounded:
+            raise ScenarioFormatError({
+                "must": "a must statement quotes the page: section, zh and en",
+                "should": "a should statement cites its source: source.sdk, source.link and source.quote, "
+                          "or source.norm",
+                "info": "an info statement says what it observes: question",
+            }[level], where=where)
+        statements[raw["id"]] = Statement(
+            id=raw["id"], level=level, en=raw["en"], applies_to=tuple(raw.get("applies_to") or ()),
+            section=raw.get("section", ""), zh=raw.get("zh", ""), source=source, question=raw.get("question", ""))
+    return statements
 
 
 def _node_at(node, path):
@@ -116,6 +139,7 @@ def _build(data: dict, root, path: Path, shown: str) -> "list[Scenario]":
                 raise ScenarioFormatError(
                     f"unknown reference ${{{unknown[0]}}}; known: " + ", ".join(f"${{{k}}}" for k in KNOWN),
                     where=f"{shown}:{line}")
+        level = _level_of(raw, [known[ref] for ref in raw["spec"]], root, index, shown)
         requires = Requirements.merged(data.get("requires", {}), raw.get("requires", {}))
         for i, s in enumerate(raw["steps"]):
             if ("server" in s or "limit" in s) and not requires.private_server:
@@ -135,9 +159,28 @@ def _build(data: dict, root, path: Path, shown: str) -> "list[Scenario]":
             id=raw["id"], title=raw["title"], spec=tuple(raw["spec"]), group=group,
             tags=tuple(raw.get("tags", [])),
             requires=requires, steps=steps, path=shown, line=node.start_mark.line + 1,
-            description=raw.get("description", ""),
+            description=raw.get("description", ""), level=level,
         ))
     return scenarios
+
+
+def _level_of(raw: dict, cited: list, root, index: int, shown: str) -> str:
+    """The scenario's level: as declared, else the highest of its statements'. A scenario cannot
+    claim more than its statements ground, and an info scenario judges nothing (no `expect`)."""
+    strongest = max((s.level for s in cited), key=LEVELS.index)
+    level = raw.get("level", strongest)
+    if LEVELS.index(level) > LEVELS.index(strongest):
+        line = _node_at(root, ["scenarios", index, "level"]).start_mark.line + 1
+        raise ScenarioFormatError(
+            f"level {level} needs a {level} statement among spec: {', '.join(raw['spec'])} "
+            f"(the strongest is {strongest})", where=f"{shown}:{line}")
+    if level == "info":
+        for i, step in enumerate(raw["steps"]):
+            if "expect" in step:
+                line = _node_at(root, ["scenarios", index, "steps", i, "expect"]).start_mark.line + 1
+                raise ScenarioFormatError("an info scenario records what happens and judges nothing: "
+                                          "no `expect`", where=f"{shown}:{line}")
+    return level
 
 
 def _op_of(step: dict) -> str:

@@ -1,7 +1,33 @@
-"""Scenarios as the runner sees them, after loading and validation."""
+"""Scenarios and spec statements as the runner sees them, after loading and validation."""
 
 from dataclasses import dataclass, field
 from typing import Optional
+
+# Requirement levels, weakest first (scenarios/FORMAT.md, "Levels"): must - the spec page says so;
+# should - the SDK's own documentation does, or a robustness norm argued in one sentence;
+# info - an observation with no right answer, never a pass or a fail.
+LEVELS = ("info", "should", "must")
+
+
+@dataclass(frozen=True)
+class Statement:
+    id: str
+    level: str
+    en: str
+    applies_to: tuple = ()  # page tabs or SDK APIs (a manifest's doc.tab / doc.api); empty: every driver
+    section: str = ""
+    zh: str = ""
+    source: dict = field(default_factory=dict)  # should: {sdk, link, quote} or {norm}
+    question: str = ""  # info: what is observed
+
+    def speaks_for(self, doc: dict) -> bool:
+        """Whether this statement applies to a driver whose manifest says `doc` ({tab, api})."""
+        return not self.applies_to or bool({doc.get("tab"), doc.get("api")} & set(self.applies_to))
+
+    def to_json(self) -> dict:
+        return {k: v for k, v in {"id": self.id, "level": self.level, "en": self.en, "zh": self.zh,
+                                  "section": self.section, "applies_to": list(self.applies_to),
+                                  "source": self.source, "question": self.question}.items() if v}
 
 
 @dataclass(frozen=True)
@@ -54,6 +80,7 @@ class Scenario:
     path: str
     line: int
     description: str = ""
+    level: str = "must"  # the highest level a cell of this scenario can have (its statements decide per driver)
 
     @property
     def location(self) -> str:
@@ -61,5 +88,6 @@ class Scenario:
 
     def to_json(self) -> dict:
         return {"id": self.id, "title": self.title, "spec": list(self.spec), "group": self.group,
-                "tags": list(self.tags), "file": self.location, "description": self.description}
+                "tags": list(self.tags), "file": self.location, "description": self.description,
+                "level": self.level}
 

@@ -13,6 +13,7 @@ from packaging.specifiers import InvalidSpecifier, SpecifierSet
 from packaging.version import InvalidVersion, Version
 
 from .model import Scenario
+from .values import REFERENCE
 
 OP_CAPABILITIES = {
     "disconnect": "disconnect",
@@ -32,7 +33,35 @@ CONNECT_ARG_CAPABILITIES = {
     "secure": "connect.secure", "ca_cert": "connect.tls_certs", "client_cert": "connect.tls_certs",
     "client_key": "connect.tls_certs", "server_name": "connect.tls_certs",
 }
+ARG_CAPABILITIES = {"connect": CONNECT_ARG_CAPABILITIES, "server_version": {"timeout": "server_version.timeout"}}
 TARGET_ARGS = ("host", "port", "address", "uri")
+# References whose value is an integer (a port); every other reference is a string.
+INTEGER_REFERENCES = ("server.grpc_port", "server.http_port", "server.port", "unused_port", "silent_port",
+                      "proxy.port")
+
+
+def json_type(value) -> str:
+    """The JSON type a step's value has once its references are resolved (values.py keeps a whole
+    reference's type: a port stays an integer, `|str` makes it a string)."""
+    if isinstance(value, str):
+        whole = REFERENCE.fullmatch(value)
+        return "integer" if whole and not whole.group(2) and whole.group(1) in INTEGER_REFERENCES else "string"
+    for name, kind in (("boolean", bool), ("integer", int), ("number", float), ("list", list), ("object", dict)):
+        if isinstance(value, kind):
+            return name
+    return "null"
+
+
+def value_type_capabilities(args: dict) -> "list[str]":
+    """What the values' JSON types ask of the SDK's API: a string host and an integer port reach any
+    SDK (composed into an address where it takes one); a string port needs a port parameter taking
+    text; any other type needs a dynamically typed parameter (drivers/PROTOCOL.md, section 5)."""
+    needed = []
+    if "port" in args and json_type(args["port"]) != "integer":
+        needed.append("connect.port_string" if json_type(args["port"]) == "string" else "connect.port_any_type")
+    if "host" in args and json_type(args["host"]) != "string":
+        needed.append("connect.host_any_type")
+    return needed
 
 
 def needed_capabilities(scenario: Scenario) -> "list[str]":
@@ -40,9 +69,11 @@ def needed_capabilities(scenario: Scenario) -> "list[str]":
     for step in scenario.steps:
         if step.op in OP_CAPABILITIES:
             needed.append(OP_CAPABILITIES[step.op])
+        arg_capabilities = ARG_CAPABILITIES.get(step.op, {})
+        needed += [arg_capabilities[a] for a in step.args if a in arg_capabilities and a not in step.optional_args]
+        if step.op in ("connect", "open_many"):
+            needed += value_type_capabilities(step.args)
         if step.op == "connect":
-            needed += [CONNECT_ARG_CAPABILITIES[a] for a in step.args
-                       if a in CONNECT_ARG_CAPABILITIES and a not in step.optional_args]
             if not all(a in step.args for a in ("host", "port")) and not any(
                     a in step.args for a in ("address", "uri")):
                 needed.append("connect.defaults")
@@ -106,7 +137,6 @@ def known_deviation(scenario: Scenario, deviations, sdk_version: str, today: str
 
 def droppable_args(step, capabilities) -> "list[str]":
     """Optional arguments of a step that this driver cannot pass (they are left out)."""
-    if step.op != "connect":
-        return []
+    arg_capabilities = ARG_CAPABILITIES.get(step.op, {})
     return [a for a in step.optional_args
-            if a in step.args and CONNECT_ARG_CAPABILITIES.get(a) not in (None, *capabilities)]
+            if a in step.args and arg_capabilities.get(a) not in (None, *capabilities)]

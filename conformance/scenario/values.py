@@ -73,6 +73,9 @@ class Values:
         self._listeners = []
         self._proxy = None
 
+    def has_proxy(self) -> bool:
+        return self._proxy is not None
+
     def proxy(self):
         """The scenario's fault proxy in front of the server's gRPC port (made on first use)."""
         if self._proxy is None:
