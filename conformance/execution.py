@@ -23,11 +23,13 @@ PIPELINE_DEPTH = 8  # driver steps sent ahead of their answers
 
 
 @dataclass
-
 class Run:
     transcript: list = field(default_factory=list)
     failure: Optional[str] = None  # None: every expectation met
     skip_reason: Optional[str] = None  # the environment, not the SDK, stopped it (the connection limit)
+    driver_decided: Optional[str] = None  # an expectation met a driver-made answer: neither pass nor fail
+    judged: bool = True  # False: an info cell, every step recorded and none judged
+    repro: Optional[dict] = None  # the failure, reproduced outside the harness (conformance/repro.py)
 
     @property
     def failed_step(self) -> Optional[dict]:
@@ -75,15 +77,30 @@ def _harness_step(step, args: dict, values: Values, control, driver) -> dict:
     else:
         values.proxy().set(args["mode"], args.get("latency_ms", 0))
         result = {"mode": args["mode"], "port": values.proxy().port}
-    return {"ok": True, "result": result, "elapsed_ms": round((time.perf_counter() - started) * 1000, 3),
-            "warnings": []}
+    return {"ok": True, "answered_by": "harness", "result": result,
+            "elapsed_ms": round((time.perf_counter() - started) * 1000, 3), "warnings": []}
 
 
-def run_scenario(scenario: Scenario, driver: DriverProcess, endpoint: Optional[Endpoint], control=None) -> Run:
+def _restore(values: Values, control) -> None:
+    """The scenario's environment as it was before its first step: the server running, the network
+    passing (a reproducer starts from there, as the run did)."""
+    if control is not None:
+        control.restore()
+    if values.has_proxy():
+        values.proxy().set("pass", 0)
+
+
+def run_scenario(scenario: Scenario, driver: DriverProcess, endpoint: Optional[Endpoint], control=None,
+                 judge: bool = True, on_failure=None) -> Run:
     """Steps run in order and stop at the first unmet expectation. Consecutive driver steps are
     pipelined (sent together, answered in order): the driver never waits for the harness between
-    them. Harness steps are barriers: the steps after one are resolved and sent once it is done."""
-    run = Run()
+    them. Harness steps are barriers: the steps after one are resolved and sent once it is done.
+
+    judge=False (an info cell) records every step and stops at none. An expectation that meets a
+    driver-made answer (answered_by: driver) ends the scenario undecided. on_failure(run, act) is
+    called after an unmet expectation while the scenario's fixtures still exist, with the
+    environment restored; act(step, args) performs a harness step (for a reproducer's pauses)."""
+    run = Run(judged=judge)
     values = Values(endpoint)
     capabilities = (driver.hello or {}).get("capabilities") or []
     steps = scenario.steps
@@ -133,12 +150,20 @@ def run_scenario(scenario: Scenario, driver: DriverProcess, endpoint: Optional[E
                                   f"but declares the capabilities this scenario needs: {response['error']}")
             skip = limit_skip_reason(response) if step.op == "limit" else None
             reason, stop = check(expect, response, args) if not (skip and skip.startswith("time budget")) else (None, True)
+            by_driver = response.get("answered_by") == "driver"
             run.transcript.append({
                 "step": index + 1, "line": step.line, "op": step.op, "args": args, "expect": expect,
                 "note": step.note + (f" (left out for this driver: {', '.join(dropped)})" if dropped else ""),
-                "response": response, "wall_ms": wall_ms,
-                "verdict": "mismatch" if reason else "ok", "reason": reason,
+                "response": response, "wall_ms": wall_ms, "reason": reason,
+                "verdict": "driver" if by_driver else "observed" if not judge else "mismatch" if reason else "ok",
             })
+            if by_driver:  # neither a pass nor a fail: the SDK never answered this step
+                what = (response.get("error") or {}).get("message") or (response.get("result") or {}).get(
+                    "driver_note") or "no SDK call was made"
+                run.driver_decided = f"step {index + 1} ({step.op}, {scenario.path}:{step.line}): {what}"
+                break
+            if not judge:
+                continue
             if reason:
                 run.failure = f"step {index + 1} ({step.op}, {scenario.path}:{step.line}): {reason}"
                 break
@@ -147,7 +172,11 @@ def run_scenario(scenario: Scenario, driver: DriverProcess, endpoint: Optional[E
             if stop:  # an accepted outcome that makes the remaining steps moot
                 run.transcript[-1]["note"] = (step.note + " " if step.note else "") + "(scenario ends here)"
                 break
-    finally:
         driver.abandon_pending()  # steps sent after the one that ended the scenario
+        if run.failure and on_failure is not None:
+            _restore(values, control)
+            run.repro = on_failure(run, lambda step, args: _harness_step(step, args, values, control, driver))
+    finally:
+        driver.abandon_pending()
         values.close()
     return run

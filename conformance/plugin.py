@@ -4,8 +4,13 @@ selected driver against real servers, and writes the report.
 Outcomes: a scenario's steps run in the item's setup, so a driver, build or
 server problem is a pytest *error*; an unmet expectation is raised in the
 call phase, a *fail* carrying the SDK's evidence; a missing capability or
-server profile is a *skip* with its reason; a known deviation declared by the
-driver is an *xfail* (and a fail once it stops deviating)."""
+server profile, a scenario whose statements do not speak for the driver, or
+an expectation met by a driver-made answer is a *skip* with its reason; a
+known deviation declared by the driver is an *xfail* (and a fail once it
+stops deviating). A fail or an error is confirmed in a fresh driver process:
+a different second outcome is *flaky*; a confirmed fail is reproduced by a
+standalone program outside the harness, and one that does not reproduce is an
+*error*. An info cell records what happened: *observed*."""
 
 import json
 import os
@@ -16,14 +21,16 @@ import pytest
 from .drivers.build import DriverUnavailable
 from .drivers.registry import load_registry, select
 from .errors import ConformanceError, DriverError, ScenarioFormatError, ServerStartError, ServerUnavailable
-from .execution import run_scenario
+from .execution import deadline_for, run_scenario
 from .paths import CONFORMANCE_DIR, DEFAULT_REPORTS_DIR, SCENARIOS_DIR, SPEC_FILE
 from .report import gate
 from .report import results as report_results
 from .run import (RunContext, new_run_id, new_scratch, parse_sdk_requests, remove_scratch, sweep_stale_scratch,
                   write_json)
+from .repro import reproduce
 from .scenario.doc_examples import example_scenarios
-from .scenario.loader import load_file, scenario_files
+from .scenario.levels import cell_level, grounds_json, not_applicable_reason
+from .scenario.loader import load_file, scenario_files, spec_statements
 from .scenario.requirements import driver_gap, known_deviation, server_gap
 from .session import BuildFailed, ProcessState
 
@@ -56,6 +63,12 @@ def pytest_addoption(parser):
     group.addoption("--baseline", default=None, metavar="RESULTS_JSON",
                     help="CI gate: compare with an earlier results.json; the exit status says whether a pass "
                          "became a fail (regression), whatever else fails")
+    group.addoption("--registry", default="", metavar="REGISTRY_YAML",
+                    help="the drivers' registry (default drivers/registry.yaml): another one runs drivers from "
+                         "elsewhere, e.g. a driver under development")
+    group.addoption("--gate-level", choices=tuple(gate.GATE_LEVELS), default="must",
+                    help="with --baseline: the levels whose regressions fail the gate: must (the spec page, "
+                         "default) or should (must and should)")
     group.addoption("--report-dir", default=str(DEFAULT_REPORTS_DIR), help="where runs are written (reports/)")
 
 
@@ -75,12 +88,13 @@ def pytest_configure(config):
         data = workerinput.get("conformance_run")
         if data:
             ctx = RunContext.from_json(data)
-            config.stash[STATE] = ProcessState(ctx, load_registry(), workerinput.get("workerid", "w"))
+            config.stash[STATE] = ProcessState(ctx, _registry(ctx.registry), workerinput.get("workerid", "w"))
         return
     if not _suite_requested(config):
         return
     try:
-        registry = load_registry()
+        registry_file = config.getoption("registry")
+        registry = _registry(registry_file)
         names = [n.strip() for value in config.getoption("driver") for n in value.split(",") if n.strip()]
         drivers = [m.name for m in select(registry, names)]
         sdk_requests = parse_sdk_requests(config.getoption("sdk"), drivers)
@@ -100,6 +114,7 @@ def pytest_configure(config):
         sdk_requests=sdk_requests, milvus_uri=config.getoption("milvus_uri"), server=config.getoption("server"),
         milvus_http_port=config.getoption("milvus_http_port"), suite=config.getoption("suite"),
         scenarios=str(scenarios.resolve()), spec=_spec_option(config, scenarios),
+        registry=str(Path(registry_file).resolve()) if registry_file else "",
         full_scale=config.getoption("full_scale"),
         **({"milvus_version": config.getoption("milvus_version")} if config.getoption("milvus_version") else {}),
     )
@@ -109,6 +124,16 @@ def pytest_configure(config):
     config.option.continue_on_collection_errors = True
     if not getattr(config.option, "xmlpath", None):
         config.option.xmlpath = str(Path(ctx.report_dir) / "junit.xml")
+
+
+def _registry(path: str):
+    """The drivers of this run: drivers/registry.yaml, or another registry (a driver under development,
+    a copy of drivers/ with a planted fault in the harness's own tests)."""
+    if not path:
+        return load_registry()
+    if not Path(path).is_file():
+        raise ConformanceError(f"'{path}' is not a file", where="--registry")
+    return load_registry(Path(path))
 
 
 def _spec_option(config, scenarios: Path) -> str:
@@ -184,19 +209,41 @@ class ScenarioFailure(AssertionError):
     """An expectation the SDK did not meet (the evidence is in the message)."""
 
 
+class NotReproduced(Exception):
+    """A failure that a standalone program did not show again: the harness's or the driver's, an error."""
+
+
+def _attempt_outcome(run, error) -> str:
+    if error is not None:
+        return "error"
+    if run.failure:
+        return "fail"
+    return "skip" if (run.driver_decided or run.skip_reason) else "pass"
+
+
+def _attempt_json(run, error) -> dict:
+    return {"outcome": _attempt_outcome(run, error), "failure": run.failure if run else str(error),
+            "transcript": run.transcript if run else []}
+
+
 class ScenarioItem(pytest.Item):
     def __init__(self, *, scenario, driver, server_version, column, **kwargs):
         super().__init__(**kwargs)
         self.scenario = scenario
         self.driver = driver
+        self.column = column
         self.server_version = server_version
         self.run = None
+        self.flaky = False
         self.deviation = None
         self.control = None  # a private server's controls (fault scenarios)
         self.add_marker(pytest.mark.conformance)
+        # level: the cell's requirement level (None: not applicable); verdict_source: whose answers the
+        # outcome rests on - sdk, driver (a driver-made answer or a driver problem) or harness (no step ran)
         self.record = {"scenario": scenario.to_json(), "driver": driver, "column": column,
-                       "server_version": server_version, "driver_info": None,
-                       "server": None, "transcript": [], "deviation": None, "stderr_tail": "", "log_tail": ""}
+                       "server_version": server_version, "driver_info": None, "level": None, "grounds": [],
+                       "verdict_source": "harness", "server": None, "transcript": [], "deviation": None,
+                       "stderr_tail": "", "log_tail": "", "attempts": [], "repro": None}
         self.user_properties.append((RECORD_KEY, self.record))
 
     def reportinfo(self):
@@ -206,13 +253,17 @@ class ScenarioItem(pytest.Item):
         try:
             self._setup()
             return
-        except (DriverError, ServerStartError, BuildFailed, ConformanceError) as exc:
+        except (DriverError, ServerStartError, BuildFailed, ConformanceError, NotReproduced) as exc:
             problem = self._problem(exc)
         # An error (not a fail): one clear paragraph, the tail of the log that explains it.
         pytest.fail(problem, pytrace=False)
 
     def _problem(self, exc) -> str:
+        if isinstance(exc, NotReproduced):
+            self.record["verdict_source"] = "driver"
+            return str(exc)
         if isinstance(exc, DriverError):
+            self.record["verdict_source"] = "driver"
             self.record["stderr_tail"] = exc.stderr_tail or self.record["stderr_tail"]
             return f"driver error: {exc}\n--- driver stderr (tail) ---\n{self.record['stderr_tail']}"
         if isinstance(exc, ServerStartError):
@@ -240,6 +291,11 @@ class ScenarioItem(pytest.Item):
         gap = driver_gap(self.scenario, self.driver, hello.get("capabilities") or [], sdk_version)
         if gap:
             pytest.skip(gap)
+        statements = spec_statements()
+        level, grounds = cell_level(self.scenario, statements, proc.manifest.doc)
+        if level is None:
+            pytest.skip(not_applicable_reason(self.scenario, statements, self.driver, proc.manifest.doc))
+        self.record.update(level=level, grounds=grounds_json(grounds))
         try:
             if self.scenario.requires.private_server:
                 endpoint, self.control = state.pool.private(self.scenario.requires.profile, self.nodeid,
@@ -254,12 +310,45 @@ class ScenarioItem(pytest.Item):
             pytest.skip(gap)
         self.deviation = known_deviation(self.scenario, proc.manifest.known_deviations, sdk_version)
         self.record["deviation"] = self.deviation
-        try:
-            self.run = run_scenario(self.scenario, proc, endpoint, self.control)
-        finally:
-            if self.run is None:
-                self.record["stderr_tail"] = proc.stderr_tail()
+        judge = level != "info"
+        first, first_error = self._attempt(proc, endpoint, judge)
+        if first_error is None and not first.failure:
+            self.run = first
+        else:  # confirm it in a fresh driver process, and reproduce it there
+            proc.stop()
+            if self.control is not None:
+                self.control.restore()
+            second, second_error = self._attempt(proc, endpoint, judge, self._reproducer(state, proc, endpoint))
+            self.record["attempts"] = [_attempt_json(first, first_error), _attempt_json(second, second_error)]
+            self.flaky = _attempt_outcome(first, first_error) != _attempt_outcome(second, second_error)
+            if not self.flaky and second_error is not None:
+                raise second_error
+            self.run = second or first
+            self.record["repro"] = self.run.repro
+            if not self.flaky and self.run.repro is not None and not self.run.repro["reproduced"]:
+                raise NotReproduced(
+                    f"not reproduced outside the harness: the failure did not show again in a standalone "
+                    f"program ({self.run.repro.get('path') or 'not rendered'}): {self.run.repro['why']}. "
+                    f"The failure came from the harness or the driver, not from the SDK: {self.run.failure}")
         self.record["transcript"] = self.run.transcript
+        self.record["verdict_source"] = "driver" if self.run.driver_decided else "sdk"
+
+    def _attempt(self, proc, endpoint, judge: bool, on_failure=None):
+        """One run of the scenario: (run, None), or (None, the DriverError that stopped it)."""
+        try:
+            return run_scenario(self.scenario, proc, endpoint, self.control, judge=judge,
+                                on_failure=on_failure), None
+        except DriverError as exc:
+            self.record["stderr_tail"] = exc.stderr_tail or proc.stderr_tail()
+            return None, exc
+
+    def _reproducer(self, state, proc, endpoint):
+        build = state.build(self.driver)
+
+        def on_failure(run, act):
+            return reproduce(proc.manifest, build, proc.hello or {}, self.scenario, self.column, endpoint, run, act,
+                             state.ctx.report_path / "repro", deadline_for)
+        return on_failure
 
     def teardown(self):
         if self.control is not None:
@@ -268,6 +357,14 @@ class ScenarioItem(pytest.Item):
 
     def runtest(self):
         _allure_story(self)
+        if self.flaky:  # counted apart: both transcripts are in the record, neither outcome is the verdict
+            self.record["outcome_override"] = "flaky"
+            return
+        if self.run.driver_decided:
+            pytest.skip(f"decided by the driver, not the SDK: {self.run.driver_decided}")
+        if not self.run.judged:
+            self.record["outcome_override"] = "observed"
+            return
         if self.run.skip_reason and not self.run.failure:
             pytest.skip(self.run.skip_reason)
         if self.run.failure:
@@ -362,7 +459,7 @@ def pytest_sessionfinish(session, exitstatus):
     state.pool.shutdown(keep_logs_in=report_dir / "logs" if collector.any_problem() else None)
     baseline = session.config.getoption("baseline")
     if baseline:
-        verdict = gate.compare(gate.load_baseline(baseline), results)
+        verdict = gate.compare(gate.load_baseline(baseline), results, session.config.getoption("gate_level"))
         write_json(report_dir / "gate.json", verdict)
         collector.gate_lines = gate.summary_lines(verdict, baseline)
         if exitstatus in (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED):

@@ -41,6 +41,7 @@ class RunContext:
     scenarios: str = ""
     full_scale: bool = False  # run the full-scale connection-limit scenarios
     spec: str = ""          # the spec page whose examples run as scenarios ("" = none)
+    registry: str = ""      # the drivers' registry.yaml ("" = drivers/registry.yaml)
     started: float = field(default_factory=time.time)
 
     def to_json(self) -> dict:

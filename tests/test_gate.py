@@ -8,8 +8,10 @@ from conformance.errors import ConformanceError
 from conformance.report.gate import compare, load_baseline
 
 
-def results(**cells):
-    return {"outcomes": [{"scenario": {"id": cell.split("__")[0]}, "driver": cell.split("__")[1], "outcome": o}
+def results(levels=None, **cells):
+    """cells: scenario__driver=outcome; levels: scenario -> level (default must)."""
+    return {"outcomes": [{"scenario": {"id": cell.split("__")[0]}, "driver": cell.split("__")[1], "outcome": o,
+                          "level": (levels or {}).get(cell.split("__")[0], "must")}
                          for cell, o in cells.items()]}
 
 
@@ -35,3 +37,24 @@ def test_a_file_that_is_not_results_is_a_clear_error(tmp_path):
     bad.write_text(json.dumps({"hello": 1}))
     with pytest.raises(ConformanceError, match=r"--baseline .*x\.json: not a results.json"):
         load_baseline(str(bad))
+
+
+def test_a_should_regression_fails_the_gate_only_at_gate_level_should():
+    levels = {"s": "should", "m": "must"}
+    before = results(levels, s__py="pass", m__py="pass")
+    after = results(levels, s__py="fail", m__py="pass")
+    by_default = compare(before, after)
+    assert by_default["passed"] is True and by_default["regressions"] == []
+    assert [e["cell"] for e in by_default["regressions_not_enforced"]] == ["s[py]"]
+    with_should = compare(before, after, gate_level="should")
+    assert with_should["passed"] is False and [e["cell"] for e in with_should["regressions"]] == ["s[py]"]
+
+
+def test_info_cells_and_flaky_cells_never_fail_the_gate():
+    levels = {"i": "info", "f": "must"}
+    before = results(levels, i__py="pass", f__py="pass")
+    after = results(levels, i__py="error", f__py="flaky")
+    for gate_level in ("must", "should"):
+        gate = compare(before, after, gate_level=gate_level)
+        assert gate["passed"] is True, gate
+    assert [e["cell"] for e in compare(before, after)["flaky"]] == ["f[py]"]

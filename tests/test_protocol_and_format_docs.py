@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from conformance.drivers.process import PROTOCOL_VERSION
+from conformance.drivers.process import ANSWERERS, PROTOCOL_VERSION
 from conformance.drivers.registry import load_registry
 from conformance.paths import DRIVERS_DIR, SCENARIOS_DIR
 from conformance.scenario.loader import schema
@@ -87,3 +87,20 @@ def test_every_sdk_driver_has_a_plain_program_for_the_benchmark():
             programs = [part for part in manifest.direct_bench_command if "{driver_dir}/" in part]
             for part in programs:
                 assert (manifest.driver_dir / part.split("{driver_dir}/", 1)[1]).is_file(), (name, part)
+
+
+def test_who_answered_and_a_call_that_never_returned_are_documented():
+    for who in ANSWERERS:
+        assert f"`{who}`" in PROTOCOL
+    assert "`answered_by`" in PROTOCOL and "answered_by" in FORMAT
+    assert re.search(r"^\| `hang` \|", PROTOCOL, re.M) and "`hang`" in FORMAT
+
+
+def test_every_driver_says_which_statements_speak_for_it_and_renders_reproducers():
+    """doc.tab / doc.api decide which statements (and so which levels) apply to a driver; repro.render
+    turns its failures into standalone programs (PROTOCOL sections 2 and 8)."""
+    for name, manifest in load_registry().items():
+        assert manifest.doc.get("tab") and manifest.doc.get("api"), name
+        assert manifest.repro_command and "{request}" in manifest.repro_command, name
+        programs = [part for part in manifest.repro_command if part.endswith(".py")]
+        assert programs and all((manifest.driver_dir / part).is_file() for part in programs), name

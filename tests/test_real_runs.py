@@ -24,13 +24,20 @@ def test_valid_pass_fixtures_all_pass(run_suite, tmp_path):
     run = run_suite("--scenarios", str(FIXTURES / "valid-pass"), "--driver", "python", "--alluredir", str(allure_dir))
     assert run.proc.returncode == 0, run.proc.stdout[-3000:]
     outcomes = run.outcomes()
-    assert len(outcomes) == 4 and set(outcomes.values()) == {"pass"}, outcomes
+    observed = {cell for cell, o in outcomes.items() if cell.startswith("fixture.observed.")}
+    assert len(outcomes) == 6 and {outcomes[c] for c in observed} == {"observed"}, outcomes
+    assert {o for c, o in outcomes.items() if c not in observed} == {"pass"}, outcomes
+    info = [o for o in run.results["outcomes"] if o["scenario"]["id"] == "fixture.observed.recorded-not-judged"][0]
+    assert [s["verdict"] for s in info["transcript"]] == ["observed", "observed"]  # the failing first step did not stop it
+    assert info["level"] == "info" and info["verdict_source"] == "sdk" and not info["attempts"]
+    levels = run.results["summary"]["python"]["levels"]
+    assert levels["must"]["pass"] == 5 and levels["info"]["observed"] == 1
     stopped = [o for o in run.results["outcomes"] if o["scenario"]["id"] == "fixture.pass.one-of-with-stop"][0]
     assert len(stopped["transcript"]) == 1  # `stop` ended the scenario after the first step
     assert (run.report_root / "latest" / "index.html").exists()
     assert (run.report_root / "latest" / "junit.xml").exists()
     allure = [json.loads(p.read_text()) for p in allure_dir.glob("*-result.json")]
-    assert len(allure) == 4  # allure: labels for scenario, spec section and driver; a step per scenario step
+    assert len(allure) == 6  # allure: labels for scenario, spec section and driver; a step per scenario step
     for result in allure:
         labels = {(label["name"], label["value"]) for label in result["labels"]}
         assert ("tag", "python") in labels and any(name == "spec" for name, _ in labels)
@@ -39,14 +46,28 @@ def test_valid_pass_fixtures_all_pass(run_suite, tmp_path):
 
 
 def test_valid_fail_fixtures_are_all_reported_as_failing_with_evidence(run_suite):
+    """Every fail: the SDK's raw answer as evidence, confirmed in a fresh driver process, and
+    reproduced by a standalone pymilvus program written into the report (tests/test_verdicts.py
+    plants the cases that must not end as fails)."""
     run = run_suite("--scenarios", str(FIXTURES / "valid-fail"), "--driver", "python")
     assert run.proc.returncode == 1
+    report = run.report_root / "latest"
     results = run.results["outcomes"]
-    assert len(results) == 6 and {o["outcome"] for o in results} == {"fail"}, [o["message"] for o in results]
+    assert len(results) == 7 and {o["outcome"] for o in results} == {"fail"}, [o["message"] for o in results]
     for outcome in results:
         failed = [s for s in outcome["transcript"] if s["verdict"] == "mismatch"]
         assert len(failed) == 1 and failed[0]["response"]  # the raw SDK response is the evidence
         assert outcome["message"].startswith("step ")
+        assert [a["outcome"] for a in outcome["attempts"]] == ["fail", "fail"]
+        assert outcome["verdict_source"] == "sdk" and outcome["level"] == "must"
+        repro = outcome["repro"]
+        assert repro["reproduced"] is True, (outcome["scenario"]["id"], repro)
+        program = report / repro["path"]  # relative to the report folder, which can move as a whole
+        assert program.is_file() and program.read_text() == repro["program"]
+        assert "from pymilvus import connections" in repro["program"]  # the SDK's own calls, nothing else
+        assert '"step": 1' in repro["output"]
+    html = (report / "index.html").read_text()
+    assert "reproduced outside the harness" in html and "copy the program" in html
 
 
 def test_a_malformed_file_is_reported_and_the_other_files_still_run(run_suite, tmp_path):
@@ -58,7 +79,7 @@ def test_a_malformed_file_is_reported_and_the_other_files_still_run(run_suite, t
     assert run.proc.returncode != 0
     assert "bad.yaml:9: at scenarios/0/steps/0/op: 'frobnicate' is not one of" in run.proc.stdout
     results = run.results
-    assert set(run.outcomes().values()) == {"pass"} and len(run.outcomes()) == 4
+    assert set(run.outcomes().values()) == {"pass", "observed"} and len(run.outcomes()) == 6
     assert "frobnicate" in results["collection_errors"][0]["message"]
 
 
@@ -82,7 +103,7 @@ def test_an_sdk_version_that_does_not_exist_is_a_clear_error(run_suite):
 def test_an_older_sdk_version_runs_from_its_own_cached_environment(run_suite):
     run = run_suite("--scenarios", str(FIXTURES / "valid-pass"), "--driver", "python", "--sdk", "python=2.4.9")
     assert run.results["drivers"]["python"]["sdk"]["version"] == "2.4.9"
-    assert set(run.outcomes().values()) == {"pass"}, run.proc.stdout[-3000:]
+    assert set(run.outcomes().values()) == {"pass", "observed"}, run.proc.stdout[-3000:]
 
 
 def _processes_mentioning(text: str) -> "list[str]":
@@ -145,9 +166,9 @@ def test_the_gate_fails_on_a_planted_regression_and_passes_otherwise(run_suite, 
     regressed = run_suite("--scenarios", str(FIXTURES / "valid-fail"), "--driver", "python",
                           "--baseline", str(tmp_path / "planted.json"))
     assert regressed.proc.returncode == 1
-    assert "FAILED - 6 regression(s)" in regressed.proc.stdout
+    assert "FAILED - 7 regression(s)" in regressed.proc.stdout
     gate = json.loads((regressed.report_root / "latest" / "gate.json").read_text())
-    assert len(gate["regressions"]) == 6 and not gate["passed"]
+    assert len(gate["regressions"]) == 7 and not gate["passed"]
 
 
 def test_a_run_with_failures_keeps_the_server_log_and_links_it_from_each_cell(run_suite):

@@ -92,6 +92,13 @@ class ServerControl:
         self._stop()
         self._start()
 
+    def restore(self) -> None:
+        """Back to running and answering, as the scenario found it (before a rerun or a reproducer)."""
+        if self.paused:
+            self._resume()
+        if not self.running:
+            self._start()
+
     def close(self):
         if self.paused:
             self._resume()

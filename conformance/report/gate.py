@@ -1,9 +1,12 @@
 """The CI gate: compare this run with a baseline results.json (--baseline).
 
 A cell (scenario x report column) that passed and now fails or errors is a
-regression: the gate fails. A fail that now passes is an improvement. New
-scenarios and new columns (drivers, server versions) are listed apart, as
-are cells that are no longer run or are now skipped."""
+regression, and the gate fails, when the cell's level is one the gate
+enforces: `must` by default (what the spec page says), `must` and `should`
+with --gate-level should; info cells are never judged. A flaky cell is never
+a regression. A fail that now passes is an improvement. New scenarios and
+new columns (drivers, server versions) are listed apart, as are cells that
+are no longer run or are now skipped."""
 
 import json
 from pathlib import Path
@@ -12,10 +15,14 @@ from ..errors import ConformanceError
 
 GOOD = ("pass", "xfail")
 BAD = ("fail", "error")
+GATE_LEVELS = {"must": ("must",), "should": ("must", "should")}
 
 
-def cells(results: dict) -> "dict[str, str]":
-    return {f"{o['scenario']['id']}[{o.get('column') or o['driver']}]": o["outcome"] for o in results["outcomes"]}
+def cells(results: dict) -> "dict[str, dict]":
+    """cell -> {outcome, level}; a results.json from before levels had only must-like verdicts."""
+    return {f"{o['scenario']['id']}[{o.get('column') or o['driver']}]": {"outcome": o["outcome"],
+                                                                          "level": o.get("level") or "must"}
+            for o in results["outcomes"]}
 
 
 def load_baseline(path: str) -> dict:
@@ -27,22 +34,28 @@ def load_baseline(path: str) -> dict:
         raise ConformanceError(f"not a results.json of this suite: {exc}", where=f"--baseline {path}")
 
 
-def compare(baseline: dict, current: dict) -> dict:
+def compare(baseline: dict, current: dict, gate_level: str = "must") -> dict:
     before, after = cells(baseline), cells(current)
+    enforced = GATE_LEVELS[gate_level]
     old_columns = {c.split("[", 1)[1] for c in before}
     old_scenarios = {c.split("[", 1)[0] for c in before}
-    report = {"regressions": [], "improvements": [], "new_scenarios": [], "new_columns": [], "now_skipped": [],
-              "not_run": sorted(set(before) - set(after))}
-    for cell, outcome in sorted(after.items()):
+    report = {"gate_level": gate_level, "levels_enforced": list(enforced), "regressions": [],
+              "regressions_not_enforced": [], "improvements": [], "new_scenarios": [], "new_columns": [],
+              "now_skipped": [], "flaky": [], "not_run": sorted(set(before) - set(after))}
+    for cell, now in sorted(after.items()):
         scenario, column = cell.split("[", 1)
+        outcome, level = now["outcome"], now["level"]
+        if outcome == "flaky":
+            report["flaky"].append({"cell": cell, "level": level})
         if cell not in before:
             key = "new_columns" if column not in old_columns else "new_scenarios"
-            report[key].append({"cell": cell, "outcome": outcome, "scenario_is_new": scenario not in old_scenarios})
+            report[key].append({"cell": cell, "outcome": outcome, "level": level,
+                                "scenario_is_new": scenario not in old_scenarios})
             continue
-        was = before[cell]
-        entry = {"cell": cell, "before": was, "after": outcome}
+        was = before[cell]["outcome"]
+        entry = {"cell": cell, "before": was, "after": outcome, "level": level}
         if was in GOOD and outcome in BAD:
-            report["regressions"].append(entry)
+            report["regressions" if level in enforced else "regressions_not_enforced"].append(entry)
         elif was in BAD and outcome == "pass":
             report["improvements"].append(entry)
         elif was != "skip" and outcome == "skip":
@@ -53,11 +66,14 @@ def compare(baseline: dict, current: dict) -> dict:
 
 def summary_lines(gate: dict, baseline_path: str) -> "list[str]":
     verdict = "PASSED" if gate["passed"] else "FAILED"
-    lines = [f"gate against {baseline_path}: {verdict} - {len(gate['regressions'])} regression(s), "
+    lines = [f"gate against {baseline_path} (levels {', '.join(gate['levels_enforced'])}): {verdict} - "
+             f"{len(gate['regressions'])} regression(s), "
+             f"{len(gate['regressions_not_enforced'])} at levels not enforced, "
              f"{len(gate['improvements'])} improvement(s), {len(gate['new_scenarios'])} new scenario cell(s), "
              f"{len(gate['new_columns'])} new column cell(s), {len(gate['now_skipped'])} now skipped, "
-             f"{len(gate['not_run'])} not run"]
-    for title, key in (("regression", "regressions"), ("improvement", "improvements")):
+             f"{len(gate['flaky'])} flaky, {len(gate['not_run'])} not run"]
+    for title, key in (("regression", "regressions"), ("not enforced", "regressions_not_enforced"),
+                       ("improvement", "improvements")):
         for entry in gate[key][:20]:
-            lines.append(f"    {title}: {entry['cell']}: {entry['before']} -> {entry['after']}")
+            lines.append(f"    {title}: {entry['cell']} ({entry['level']}): {entry['before']} -> {entry['after']}")
     return lines

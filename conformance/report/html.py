@@ -7,7 +7,10 @@ from html import escape
 
 from ..scenario.loader import spec_statements
 
-SYMBOL = {"pass": "✔ pass", "fail": "✘ fail", "xfail": "≈ xfail", "skip": "– skip", "error": "! error"}
+SYMBOL = {"pass": "✔ pass", "fail": "✘ fail", "xfail": "≈ xfail", "flaky": "~ flaky", "observed": "◦ observed",
+          "skip": "– skip", "error": "! error"}
+OUTCOME_ORDER = ("pass", "fail", "xfail", "flaky", "observed", "skip", "error")
+LEVELS = ("must", "should", "info")
 
 CSS = """
 body{font:14px/1.45 system-ui,sans-serif;margin:24px;color:#1d1f23}
@@ -15,7 +18,10 @@ h1{font-size:22px;margin:0 0 4px} h2{font-size:18px;margin:28px 0 8px}
 table{border-collapse:collapse} th,td{border:1px solid #d5d8dd;padding:4px 8px;vertical-align:top}
 th{background:#f3f4f6;text-align:left} td.cell{text-align:center;white-space:nowrap}
 .pass{background:#dcf5e3}.fail{background:#fbdcdc}.xfail{background:#fff1c9}.skip{background:#eceef1;color:#555}
-.error{background:#f6c6f0}.group td{background:#e8ebf3;font-weight:600}
+.error{background:#f6c6f0}.flaky{background:#ffe0b8}.observed{background:#e3ecfb}.group td{background:#e8ebf3;font-weight:600}
+.level{display:inline-block;font-size:11px;padding:0 5px;border-radius:3px;border:1px solid #aab;margin-right:4px}
+.level-must{background:#1d3a8a;color:#fff}.level-should{background:#dbe4ff}.level-info{background:#f3f4f6}
+.source{font-size:12px;margin-top:2px} button.copy{font-size:11px;margin:2px 0}
 a{color:inherit} .muted{color:#666} code,pre{font:12px/1.4 ui-monospace,monospace}
 pre{background:#f7f7f9;border:1px solid #e2e4e8;padding:8px;overflow:auto;max-height:420px;white-space:pre-wrap}
 details{margin:6px 0;border:1px solid #e2e4e8;padding:6px 10px} summary{cursor:pointer}
@@ -25,11 +31,13 @@ details{margin:6px 0;border:1px solid #e2e4e8;padding:6px 10px} summary{cursor:p
 JS = """
 function applyFilters(){
   const outcomes=[...document.querySelectorAll('input[name=outcome]:checked')].map(e=>e.value);
+  const levels=[...document.querySelectorAll('input[name=level]:checked')].map(e=>e.value);
   const driver=document.getElementById('f-driver').value, group=document.getElementById('f-group').value;
   document.querySelectorAll('tr.scenario').forEach(row=>{
-    const cells=[...row.querySelectorAll('td.cell')].filter(c=>!driver||c.dataset.driver===driver);
+    const cells=[...row.querySelectorAll('td.cell')].filter(c=>!driver||c.dataset.driver===driver)
+      .filter(c=>!c.dataset.level||levels.includes(c.dataset.level));
     const hit=cells.some(c=>outcomes.includes(c.dataset.outcome));
-    row.classList.toggle('hidden', !hit || (group && row.dataset.group!==group));
+    row.classList.toggle('hidden', !hit || !levels.includes(row.dataset.level) || (group && row.dataset.group!==group));
   });
   document.querySelectorAll('th.driver, td.cell').forEach(c=>c.classList.toggle('hidden', !!driver && c.dataset.driver!==driver));
 }
@@ -39,11 +47,16 @@ function filtersFromHash(){
   const params=new URLSearchParams(location.hash.slice(1));
   if(params.has('outcome')){ const wanted=params.get('outcome').split(',');
     document.querySelectorAll('input[name=outcome]').forEach(e=>{ e.checked=wanted.includes(e.value); }); }
+  if(params.has('level')){ const wanted=params.get('level').split(',');
+    document.querySelectorAll('input[name=level]').forEach(e=>{ e.checked=wanted.includes(e.value); }); }
   if(params.has('driver')) document.getElementById('f-driver').value=params.get('driver');
   if(params.has('group')) document.getElementById('f-group').value=params.get('group');
   applyFilters();
 }
 window.addEventListener('hashchange', filtersFromHash);
+document.addEventListener('click', e=>{ const b=e.target.closest('button.copy'); if(!b) return;
+  navigator.clipboard.writeText(document.getElementById(b.dataset.target).textContent).then(
+    ()=>{ b.textContent='copied'; }, ()=>{ b.textContent='select and copy by hand'; }); });
 filtersFromHash();
 """
 
@@ -81,15 +94,65 @@ def _transcript(entry) -> str:
             "<th>verdict</th></tr>" + "".join(rows) + "</table>")
 
 
+def _level_badge(level) -> str:
+    return f"<span class='level level-{escape(level)}'>{escape(level)}</span>" if level else ""
+
+
+def _source(statement: dict) -> str:
+    """Where an expectation comes from: the page's sentence, the SDK's documentation, a norm, a question."""
+    source = statement.get("source") or {}
+    if statement.get("level") == "must":
+        text = f"the page: “{escape(statement.get('zh', ''))}” ({escape(statement.get('en', ''))})"
+    elif source.get("link"):
+        text = (f"{escape(source.get('sdk', ''))}'s documentation: <a href='{escape(source['link'])}'>"
+                f"{escape(source['link'])}</a> — {escape(source.get('quote', ''))}")
+    elif source.get("norm"):
+        text = f"norm: {escape(source['norm'])}"
+    else:
+        text = f"observed: {escape(statement.get('question') or statement.get('en', ''))}"
+    return f"<div class=source>{_level_badge(statement.get('level'))}<code>{escape(statement['id'])}</code> {text}</div>"
+
+
+def _repro(entry) -> str:
+    repro = entry.get("repro")
+    if not repro:
+        return ""
+    cell = _cell_id(entry["scenario"]["id"], _column(entry))
+    verdict = "reproduced outside the harness" if repro.get("reproduced") else "NOT reproduced outside the harness"
+    parts = [f"<h4>Reproducer ({escape(repro.get('language') or '?')}): {verdict}</h4>",
+             f"<p class=muted>{escape(repro.get('why') or '')}</p>"]
+    if repro.get("program"):
+        parts.append(f"<p><code>{escape(repro.get('path') or '')}</code> · run: "
+                     f"<code>{escape(' '.join(repro.get('command') or []))}</code> "
+                     f"<button class=copy data-target='{cell}-program'>copy the program</button></p>"
+                     f"<pre id='{cell}-program'>{escape(repro['program'])}</pre>")
+    if repro.get("output"):
+        parts.append(f"<p>what it printed</p>{_pre(repro['output'])}")
+    return "".join(parts)
+
+
+def _attempts(entry) -> str:
+    attempts = entry.get("attempts") or []
+    if len(attempts) < 2:
+        return ""
+    parts = ["<h4>Both attempts (the second in a fresh driver process)</h4>"]
+    for number, attempt in enumerate(attempts, 1):
+        parts.append(f"<p>attempt {number}: <b class='{attempt['outcome']}'>&nbsp;{escape(attempt['outcome'])}&nbsp;</b> "
+                     f"{escape(attempt.get('failure') or '')}</p>{_transcript({'transcript': attempt['transcript']})}")
+    return "".join(parts)
+
+
 def _details(entry, logs_kept: bool = False) -> str:
     scenario = entry["scenario"]
     parts = [
         f"<details id='{_cell_id(scenario['id'], _column(entry))}' class='{entry['outcome']}-border'>",
         f"<summary><b class='{entry['outcome']}'>&nbsp;{SYMBOL[entry['outcome']]}&nbsp;</b> "
-        f"{escape(scenario['id'])} · <b>{escape(_column(entry))}</b> — {escape(scenario['title'])}</summary>",
+        f"{_level_badge(entry.get('level'))}{escape(scenario['id'])} · <b>{escape(_column(entry))}</b> — "
+        f"{escape(scenario['title'])}</summary>",
         f"<p class=muted>{escape(scenario['file'])} · spec: {escape(', '.join(scenario['spec']))} · "
-        f"{entry['duration_s']} s</p>",
+        f"{entry['duration_s']} s · verdict from: {escape(entry.get('verdict_source') or '?')}</p>",
     ]
+    parts += [_source(s) for s in entry.get("grounds") or []]
     if scenario.get("description"):
         parts.append(f"<p>{escape(scenario['description'])}</p>")
     if entry.get("message"):
@@ -97,6 +160,8 @@ def _details(entry, logs_kept: bool = False) -> str:
     if entry.get("deviation"):
         parts.append(f"<p>Known deviation: {escape(json.dumps(entry['deviation']))}</p>")
     parts.append(_transcript(entry))
+    parts.append(_attempts(entry))
+    parts.append(_repro(entry))
     for key, label in (("stderr_tail", "driver stderr (tail)"), ("log_tail", "server log (tail)")):
         if entry.get(key):
             parts.append(f"<p>{label}</p>{_pre(entry[key])}")
@@ -236,18 +301,46 @@ def _benchmarks(data) -> str:
             + rows + "</table>")
 
 
-def _coverage(by_scenario) -> str:
+def _coverage(by_scenario, statements: dict) -> str:
     rows = []
-    for statement_id, statement in spec_statements().items():
+    for statement_id, statement in statements.items():
         checks = [sid for sid, (scenario, _) in by_scenario.items() if statement_id in scenario["spec"]]
         links = ", ".join(f"<a href='#row-{escape(s)}'>{escape(s)}</a>" for s in checks)
-        rows.append(f"<tr class='{'pass' if checks else 'skip'}'><td><code>{escape(statement_id)}</code></td>"
-                    f"<td>{escape(statement['zh'])}<div class=muted>{escape(statement['en'])}</div></td>"
-                    f"<td>{links or 'not checked by any scenario in this run'}</td></tr>")
-    return "<table><tr><th>statement</th><th>text</th><th>scenarios</th></tr>" + "".join(rows) + "</table>"
+        rows.append(f"<tr class='{'pass' if checks else 'skip'}'><td>{_source(statement)}"
+                    f"<div class=muted>applies to: {escape(', '.join(statement.get('applies_to') or ['every driver']))}"
+                    f"</div></td><td>{links or 'not checked by any scenario in this run'}</td></tr>")
+    return ("<table><tr><th>statement (level, source)</th><th>scenarios</th></tr>" + "".join(rows) + "</table>")
+
+
+def _scenario_level(cells: dict, scenario: dict) -> str:
+    """A row's level: the scenario's, or the highest its cells reached (a cell is capped by its statements)."""
+    reached = [c.get("level") for c in cells.values() if c.get("level")]
+    return max(reached, key=LEVELS.index) if reached else scenario.get("level") or "must"
+
+
+def _row_grounds(cells: dict) -> str:
+    seen = {}
+    for entry in cells.values():
+        for statement in entry.get("grounds") or []:
+            seen.setdefault(statement["id"], statement)
+    return "".join(_source(s) for s in seen.values())
+
+
+def _summary_row(column: str, sdk: str, counts: dict) -> str:
+    levels = counts.get("levels") or {}
+
+    def score(level):
+        c = levels.get(level) or {}
+        return "n/a" if c.get("score") is None else f"{c['score']:.0%} <span class=muted>({c['pass']}/{c['ran']})</span>"
+    info = (levels.get("info") or {}).get("observed", 0)
+    return (f"<tr><td>{escape(column)}</td><td>{escape(sdk)}</td><td><b>{score('must')}</b></td><td>{score('should')}</td>"
+            f"<td>{info} observed</td>"
+            + "".join(f"<td class='{o if counts.get(o) else ''}'>{counts.get(o, 0)}</td>" for o in OUTCOME_ORDER)
+            + "</tr>")
 
 
 def render(data: dict) -> str:
+    statements = data.get("statements") or {sid: s.to_json() for sid, s in spec_statements().items()}
     columns = data.get("columns") or [{"column": d, "driver": d, "server_version": ""} for d in data["drivers"]]
     drivers = [c["column"] for c in columns]
     driver_of = {c["column"]: c["driver"] for c in columns}
@@ -271,6 +364,7 @@ def render(data: dict) -> str:
         if scenario["group"] != group:
             group = scenario["group"]
             rows.append(f"<tr class=group><td colspan={len(drivers) + 2}>{escape(group)}</td></tr>")
+        row_level = _scenario_level(cells, scenario)
         tds = []
         for d in drivers:
             entry = cells.get(d)
@@ -278,24 +372,24 @@ def render(data: dict) -> str:
                 tds.append(f"<td class=cell data-driver='{escape(d)}' data-outcome=none>·</td>")
                 continue
             title = escape((entry.get("message") or "").splitlines()[0] if entry.get("message") else entry["outcome"])
+            level = entry.get("level") or ""
             tds.append(f"<td class='cell {entry['outcome']}' data-driver='{escape(d)}' data-outcome='{entry['outcome']}' "
-                       f"title='{title}'><a href='#{_cell_id(scenario_id, d)}' "
+                       f"data-level='{escape(level)}' title='{title}'><a href='#{_cell_id(scenario_id, d)}' "
                        f"onclick=\"document.getElementById('{_cell_id(scenario_id, d)}').open=true\">"
-                       f"{SYMBOL[entry['outcome']]}</a></td>")
-        rows.append(f"<tr class=scenario id='row-{escape(scenario_id)}' data-group='{escape(scenario['group'])}'>"
-                    f"<td><code>{escape(scenario_id)}</code><div>{escape(scenario['title'])}</div></td>"
-                    f"<td class=muted>{escape(', '.join(scenario['spec']))}</td>{''.join(tds)}</tr>")
-    summary_rows = "".join(
-        f"<tr><td>{escape(d)}</td><td>{escape(sdk_of(d))}</td>"
-        f"<td>{'n/a' if c['score'] is None else format(c['score'], '.0%')}</td>"
-        + "".join(f"<td class='{o if c[o] else ''}'>{c[o]}</td>" for o in ("pass", "fail", "xfail", "skip", "error"))
-        + "</tr>"
-        for d, c in data["summary"].items())
+                       f"{SYMBOL[entry['outcome']]}</a>"
+                       + (f"<div class=muted>{escape(level)}</div>" if level and level != row_level else "") + "</td>")
+        rows.append(f"<tr class=scenario id='row-{escape(scenario_id)}' data-group='{escape(scenario['group'])}' "
+                    f"data-level='{escape(row_level)}'>"
+                    f"<td>{_level_badge(row_level)}<code>{escape(scenario_id)}</code><div>{escape(scenario['title'])}</div></td>"
+                    f"<td>{_row_grounds(cells) or escape(', '.join(scenario['spec']))}</td>{''.join(tds)}</tr>")
+    summary_rows = "".join(_summary_row(d, sdk_of(d), c) for d, c in data["summary"].items())
     groups = sorted({s["group"] for s, _ in by_scenario.values()})
     filters = (
-        "<div class=filters><span>outcome: " + " ".join(
+        "<div class=filters><span>level: " + " ".join(
+            f"<label><input type=checkbox name=level value={lv} checked> {lv}</label>" for lv in LEVELS)
+        + "</span><span>outcome: " + " ".join(
             f"<label><input type=checkbox name=outcome value={o} checked> {o}</label>"
-            for o in ("pass", "fail", "xfail", "skip", "error")) + "</span>"
+            for o in OUTCOME_ORDER) + "</span>"
         "<label>driver <select id=f-driver><option value=''>all</option>"
         + "".join(f"<option>{escape(d)}</option>" for d in drivers) + "</select></label>"
         "<label>group <select id=f-group><option value=''>all</option>"
@@ -311,15 +405,20 @@ def render(data: dict) -> str:
 run {escape(data['run']['id'])} ({escape(data['run']['started'])} – {escape(data['run']['finished'])}) ·
 server: {escape(data['server_source'])} · {escape(servers)} · suite {escape(data['run']['suite'])}
 {' · <b>interrupted</b>' if data['run']['interrupted'] else ''}</p>
-<h2>Drivers</h2><table><tr><th>driver</th><th>SDK</th><th>score</th><th>pass</th><th>fail</th><th>xfail</th>
-<th>skip</th><th>error</th></tr>{summary_rows}</table>
-<p class=muted>Score: passes over scenarios that ran (pass, fail, xfail). Skips name their reason; errors are harness or driver problems.</p>
+<h2>Drivers</h2><table><tr><th>driver</th><th>SDK</th><th>must: what the page says</th><th>should: SDK docs and norms</th>
+<th>info</th>{''.join(f'<th>{o}</th>' for o in OUTCOME_ORDER)}</tr>{summary_rows}</table>
+<p class=muted>Scores: passes over the cells judged at that level (pass, fail, xfail); the headline is <b>must</b>, what the
+page says. <b>should</b> cells rest on the SDK's own documentation or on a norm argued in one sentence; <b>info</b>
+cells record what happened and are never judged. Every pass and fail is the SDK's own answer, confirmed in a fresh
+driver process; every fail is reproduced by a standalone program. Flaky cells changed outcome between the two attempts.
+Skips name their reason (a capability the SDK's API lacks, a statement that does not speak for that SDK, an answer
+the driver had to make itself); errors are harness or driver problems.</p>
 {'<h2>Scenario file errors</h2><ul>' + errors + '</ul>' if errors else ''}
 <h2>Compliance matrix</h2>{filters}
 <table><tr><th>scenario</th><th>spec</th>{head}</tr>{''.join(rows)}</table>
 <h2>Findings</h2>{_findings(data, by_scenario)}
 <h2>Connection limit</h2>{_limits(data)}
-<h2>Spec coverage</h2>{_coverage(by_scenario)}
+<h2>Spec coverage</h2>{_coverage(by_scenario, statements)}
 <h2>Benchmarks</h2>{_benchmarks(data)}
 <h2>Transcripts</h2>{details}
 <script>{JS}</script></body></html>"""

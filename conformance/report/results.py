@@ -13,8 +13,10 @@ from .. import __version__
 from ..drivers.process import PROTOCOL_VERSION
 from ..paths import DEFAULT_REPORTS_DIR, SPEC_FILE
 from ..run import RunContext, write_json
+from ..scenario.loader import spec_statements
 
-OUTCOMES = ("pass", "fail", "xfail", "skip", "error")
+OUTCOMES = ("pass", "fail", "xfail", "flaky", "observed", "skip", "error")
+LEVEL_NAMES = ("must", "should", "info")
 
 
 def _skip_reason(longrepr) -> str:
@@ -64,6 +66,8 @@ class Collector:
                 entry.update(outcome="xfail", message=report.wasxfail)
             elif report.failed:
                 entry.update(outcome="fail", message=_text(report))
+            elif report.passed and payload.get("outcome_override"):  # flaky or observed, decided by the item
+                entry.update(outcome=payload["outcome_override"], message="")
             elif report.passed:
                 entry.update(outcome="pass", message="")
             elif report.skipped:  # decided by the run itself (the environment's connection limit)
@@ -79,7 +83,8 @@ class Collector:
         return [e for e in self.entries.values() if e["outcome"]]
 
     def any_problem(self) -> bool:
-        return bool(self.collection_errors) or any(e["outcome"] in ("fail", "error") for e in self.outcomes())
+        return bool(self.collection_errors) or any(e["outcome"] in ("fail", "error", "flaky")
+                                                   for e in self.outcomes())
 
     def drivers(self) -> dict:
         found = {}
@@ -90,16 +95,14 @@ class Collector:
         return {name: found.get(name, {"name": name}) for name in self.ctx.drivers}
 
     def summary(self) -> dict:
-        """Counts and conformance score per report column (a driver, or driver@server-version)."""
+        """Per report column (a driver, or driver@server-version): counts over all cells, and counts
+        and a score per level. The headline `score` is the must score: what the page promises."""
         per_column = {}
         for column, driver, version in self.ctx.columns():
-            counts = {o: 0 for o in OUTCOMES}
-            for entry in self.outcomes():
-                if entry.get("column", entry["driver"]) == column:
-                    counts[entry["outcome"]] += 1
-            ran = counts["pass"] + counts["fail"] + counts["xfail"]
-            counts.update(score=round(counts["pass"] / ran, 4) if ran else None, driver=driver,
-                          server_version=version)
+            cells = [e for e in self.outcomes() if e.get("column", e["driver"]) == column]
+            counts = _counts(cells)
+            levels = {level: _counts([e for e in cells if e.get("level") == level]) for level in LEVEL_NAMES}
+            counts.update(score=levels["must"]["score"], levels=levels, driver=driver, server_version=version)
             per_column[column] = counts
         return per_column
 
@@ -111,6 +114,7 @@ class Collector:
             "run": {"id": self.ctx.run_id, "started": _iso(self.ctx.started), "finished": _iso(time.time()),
                     "interrupted": interrupted, "suite": self.ctx.suite, "scenarios": self.ctx.scenarios},
             "spec": {"file": SPEC_FILE.name, "sha256": hashlib.sha256(spec_text).hexdigest()},
+            "statements": {sid: s.to_json() for sid, s in spec_statements().items()},
             "machine": {"platform": platform.platform(), "python": platform.python_version(),
                         "cpus": os.cpu_count()},
             "servers": {profile: {k: v for k, v in ep.to_json().items() if k not in ("password", "root_password")}
@@ -142,13 +146,14 @@ class Collector:
         return data
 
     def summary_lines(self) -> "list[str]":
-        lines = ["", "milvus-conformance compliance:"]
+        lines = ["", "milvus-conformance compliance (score: the page's must statements; should and info apart):"]
         for name, counts in self.summary().items():
             info = self.drivers().get(counts["driver"], {})
             sdk = info.get("sdk") or {}
-            score = f"{counts['score']:.0%}" if counts["score"] is not None else "n/a"
-            lines.append(f"  {name:14} {sdk.get('name', '?')} {sdk.get('version', '?'):10} score {score:>5}  "
-                         + "  ".join(f"{o} {counts[o]}" for o in OUTCOMES))
+            must, should = counts["levels"]["must"], counts["levels"]["should"]
+            lines.append(f"  {name:14} {sdk.get('name', '?')} {sdk.get('version', '?'):10} must {_pct(must):>5} "
+                         f"({must['pass']}/{must['ran']})  should {_pct(should):>5} ({should['pass']}/{should['ran']})  "
+                         + "  ".join(f"{o} {counts[o]}" for o in OUTCOMES if counts[o]))
         for error in self.collection_errors:
             lines.append(f"  scenario file error: {error['message']}")
         lines += getattr(self, "gate_lines", [])
@@ -157,6 +162,20 @@ class Collector:
             lines.append(f"  report: {written / 'index.html'}")
             lines.append(f"  results: {written / 'results.json'}")
         return lines
+
+
+def _counts(cells: list) -> dict:
+    """Outcome counts; `ran` is what was judged (pass, fail, xfail) and the score is pass / ran."""
+    counts = {o: 0 for o in OUTCOMES}
+    for entry in cells:
+        counts[entry["outcome"]] += 1
+    ran = counts["pass"] + counts["fail"] + counts["xfail"]
+    counts.update(ran=ran, score=round(counts["pass"] / ran, 4) if ran else None)
+    return counts
+
+
+def _pct(counts: dict) -> str:
+    return f"{counts['score']:.0%}" if counts["score"] is not None else "n/a"
 
 
 def _latest_benchmarks():
