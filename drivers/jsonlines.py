@@ -7,7 +7,8 @@ in Python (stdlib only, so it also runs inside an SDK's own virtualenv):
 
 stdout carries protocol lines only (everything else printed goes to stderr);
 a request that is not JSON is logged and skipped; an exception escaping
-`handle` is a driver bug, answered as category `unknown` so the run goes on."""
+`handle` is a driver bug, answered as category `unknown` (answered_by: driver) so
+the run goes on."""
 
 import json
 import sys
@@ -28,7 +29,7 @@ def serve(handle, name: str) -> None:
         try:
             response = handle(request)
         except Exception as exc:  # a driver bug: report it, keep serving
-            response = {"ok": False, "elapsed_ms": 0.0, "warnings": [],
+            response = {"ok": False, "answered_by": "driver", "elapsed_ms": 0.0, "warnings": [],
                         "error": {"category": "unknown", "type": "driver_" + type(exc).__name__, "code": None,
                                   "message": str(exc)}}
         response = {"id": request.get("id"), **{k: v for k, v in response.items() if k != "id"}}

@@ -41,8 +41,7 @@ async function main() {
   const objectConfig = /configOrAddress/.test(Function.prototype.toString.call(MilvusClient));
   const open = async () => {
     const c = objectConfig ? new MilvusClient({ address }) : new MilvusClient(address);
-    if (c.connectPromise) await c.connectPromise;
-    else await getVersion(c); // as driver.js verifies SDKs without connectPromise
+    await c.connectPromise; // as driver.js (undefined before SDK 2.2.13: no round trip)
     return c;
   };
   const workloads = {

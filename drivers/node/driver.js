@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// milvus-conformance driver for @zilliz/milvus2-sdk-node (drivers/PROTOCOL.md, protocol 1).
+// milvus-conformance driver for @zilliz/milvus2-sdk-node (drivers/PROTOCOL.md, protocol 2).
 //
 //   node driver.js <build_dir>
 //
@@ -7,10 +7,11 @@
 // JSON object per line. The SDK is loaded from <build_dir>/node_modules (see
 // build.py); anything the SDK or Node prints goes to stderr.
 //
-// The Node SDK has no alias registry: the driver keeps a map alias -> MilvusClient.
-// "Connecting" is the documented idiom: new MilvusClient({address, ssl, username,
-// password, timeout}) and awaiting client.connectPromise (the SDK's Connect RPC);
-// SDKs without connectPromise are verified by a getVersion() call instead.
+// The Node SDK has no alias registry: the driver keeps a map alias -> MilvusClient,
+// the variables a program would hold. "Connecting" is the documented idiom:
+// new MilvusClient({address, ssl, username, password, timeout, ...}), then awaiting
+// client.connectPromise (the SDK's Connect RPC). The op -> call mapping is calls.js,
+// shared with the reproducer renderer (repro.py).
 'use strict';
 
 // ---------------------------------------------------------------------------
@@ -25,8 +26,9 @@ const path = require('path');
 const fs = require('fs');
 const readline = require('readline');
 const { createRequire } = require('module');
+const calls = require('./calls');
 
-const PROTOCOL = 1;
+const PROTOCOL = 2;
 const PACKAGE = '@zilliz/milvus2-sdk-node';
 const buildDir = path.resolve(process.argv[2] || path.join(__dirname, 'build'));
 
@@ -90,9 +92,7 @@ const SDK_VERSION =
   (MilvusClient && MilvusClient.sdkInfo && MilvusClient.sdkInfo.version) ||
   'unknown';
 
-// Does the constructor take the documented config object ({address, ssl, ...})?
-// 2.2.x before the config object took positional (address, ssl, username, password).
-const OBJECT_CONFIG = !!MilvusClient && /configOrAddress/.test(Function.prototype.toString.call(MilvusClient));
+const OBJECT_CONFIG = !!MilvusClient && calls.objectConfig(MilvusClient);
 // Does this SDK read config.tls (rootCertPath, ...)? Looked up in its BaseClient source.
 const TLS_OPTION = (() => {
   try {
@@ -127,18 +127,17 @@ const TLS_OPTION = (() => {
 // Capabilities (PROTOCOL section 7).
 function capabilities() {
   const caps = [
-    'connect.host_port', // host+port -> "<host>:<port>" address string (the SDK takes one address)
+    'connect.host_port', // string host + integer port -> "<host>:<port>" (the SDK takes one address)
     'connect.address',
-    'connect.uri', // "http://host:port" is passed as the address; the SDK strips the scheme
+    'connect.uri', // passed as the address; the SDK strips http://
     'connect.user_password',
     'connect.secure', // secure -> the documented `ssl` option
     'disconnect',
     'server_version',
     'open_many',
   ];
+  // timeout and ca_cert/... (config.tls) exist only in the config object (SDK >= 2.2.7)
   if (OBJECT_CONFIG) caps.splice(5, 0, 'connect.timeout');
-  // ca_cert/client_cert/client_key/server_name -> config.tls {rootCertPath, certChainPath,
-  // privateKeyPath, serverName} (object config only; 2.2.x positional constructors have no tls).
   if (OBJECT_CONFIG && TLS_OPTION) caps.push('connect.tls_certs');
   return caps;
 }
@@ -158,12 +157,12 @@ function sdkErrorReasons() {
   return r && typeof r === 'object' ? Object.values(r).filter(v => typeof v === 'string') : [];
 }
 
+// An answer the driver gives itself (answered_by: driver), or the guard's `hang` (answered_by: sdk).
 class DriverError extends Error {
-  constructor(type, category, message, code = null) {
+  constructor(type, category, message) {
     super(message);
     this.driverType = type;
     this.category = category;
-    this.driverCode = code;
   }
 }
 
@@ -178,8 +177,19 @@ function grpcCodeInMessage(msg) {
   return null;
 }
 
+// Milvus answers errors in a status field (the Node SDK returns it, it does not throw).
+const AUTH_ERROR_CODES = new Set(['PermissionDenied', 'AuthenticationFailed', 'PrivilegeNotPermitted']);
+const NOT_READY_CODES = new Set(['NotReadyServe', 'NotReadyCoordActivating', 'ServiceNotReady']);
+function statusCategory({ type, code, message }) {
+  if (AUTH_ERROR_CODES.has(type) || /auth|password|credential|privilege/i.test(message)) return 'auth_failed';
+  if (NOT_READY_CODES.has(type) || code === 1 || code === 2 || /not ready|unavailable/i.test(message)) {
+    return 'unavailable';
+  }
+  return 'internal';
+}
+
 function categorize(e, phase) {
-  if (e instanceof DriverError) return e.category;
+  if (e instanceof calls.StatusError) return statusCategory(e.fields);
   const wrapped = !isGrpcError(e) && e && e.message ? grpcCodeInMessage(String(e.message)) : null;
   if (isGrpcError(e) || wrapped !== null) {
     const text = `${e.details || ''} ${e.message || ''}`;
@@ -202,200 +212,66 @@ function categorize(e, phase) {
   if (sdkErrorReasons().includes(msg)) return 'param_error';
   if (TLS_RE.test(msg)) return 'tls_error';
   // A TypeError/RangeError thrown while the SDK builds the client comes from an
-  // argument of the wrong type or range (e.g. address 123: "uri.toLowerCase is not a function").
+  // argument of the wrong type or range.
   if (phase === 'construct' && e && (e.name === 'TypeError' || e.name === 'RangeError')) return 'param_error';
   return 'unknown';
 }
 
 function errorObject(e, phase) {
-  if (e instanceof DriverError) {
-    return { category: e.category, type: e.driverType, code: e.driverCode, message: e.message };
-  }
-  let type = 'Error';
-  if (e && typeof e === 'object') type = (e.constructor && e.constructor.name) || e.name || 'Object';
-  else type = typeof e;
-  let code = null;
-  if (e && (typeof e.code === 'number' || typeof e.code === 'string')) code = e.code;
-  const message = e && e.message !== undefined ? String(e.message) : String(e);
-  return { category: categorize(e, phase), type, code, message };
+  if (e instanceof DriverError) return { category: e.category, type: e.driverType, code: null, message: e.message };
+  if (e instanceof calls.Refusal) return { category: 'param_error', type: 'Refusal', code: null, message: e.message };
+  return { category: categorize(e, phase), ...calls.errorFields(e) };
 }
 
-// Milvus answers errors in a status field (the Node SDK returns it, it does not throw).
-const AUTH_ERROR_CODES = new Set(['PermissionDenied', 'AuthenticationFailed', 'PrivilegeNotPermitted']);
-const NOT_READY_CODES = new Set(['NotReadyServe', 'NotReadyCoordActivating', 'ServiceNotReady']);
-function statusError(st) {
-  if (!st || typeof st !== 'object') return null;
-  const ec = st.error_code;
-  const numeric = typeof st.code === 'number' ? st.code : Number(st.code || 0);
-  const failed = (ec !== undefined && ec !== 'Success' && ec !== 0) || (numeric && numeric !== 0);
-  if (!failed) return null;
-  const reason = st.reason || st.detail || '';
-  let category = 'internal';
-  if (AUTH_ERROR_CODES.has(ec) || /auth|password|credential|privilege/i.test(reason)) category = 'auth_failed';
-  else if (NOT_READY_CODES.has(ec) || numeric === 1 || numeric === 2 || /not ready|unavailable/i.test(reason)) {
-    category = 'unavailable';
-  }
-  return { category, type: String(ec || 'Status'), code: numeric || (ec !== undefined ? ec : null), message: reason };
+// Was this error the driver's own answer (not the SDK's)?
+function driverAnswered(e) {
+  return e instanceof calls.Refusal || (e instanceof DriverError && e.category !== 'hang');
 }
 
 // ---------------------------------------------------------------------------
-// Connections.
-const aliases = new Map(); // alias -> {client, closed, address}
+// Connections: alias -> MilvusClient, as the variables of a program.
+const aliases = new Map();
 let many = []; // open_many clients
-const live = new Set(); // every client not yet closed by the driver
+const live = new Set(); // every client made and not yet closed by the driver
 
-function aliasKey(args) {
-  return Object.prototype.hasOwnProperty.call(args, 'alias') ? args.alias : 'default';
-}
-function has(args, k) {
-  return Object.prototype.hasOwnProperty.call(args, k);
-}
-
-// The SDK takes one address string: host and port are joined as "<host>:<port>".
-// Strings and numbers are written as they are; any other value (a list, an object,
-// null, a boolean) is written as JSON, so the driver never quietly repairs a value of
-// the wrong type (JS would turn ["19530"] into "19530").
-function addressPart(v) {
-  if (typeof v === 'string' || typeof v === 'number') return String(v);
-  if (v === undefined) return 'undefined';
-  return JSON.stringify(v);
-}
-
-function buildAddress(args) {
-  if (has(args, 'address')) return { present: true, value: args.address };
-  if (has(args, 'uri')) return { present: true, value: args.uri };
-  if (has(args, 'host') && has(args, 'port')) {
-    return { present: true, value: `${addressPart(args.host)}:${addressPart(args.port)}` };
-  }
-  if (has(args, 'host')) return { present: true, value: args.host };
-  if (has(args, 'port')) return { present: true, value: `:${addressPart(args.port)}` };
-  return { present: false, value: undefined };
-}
-
-function buildConfig(args) {
-  const cfg = {};
-  const addr = buildAddress(args);
-  if (addr.present) cfg.address = addr.value;
-  if (has(args, 'secure')) cfg.ssl = args.secure;
-  // TLS files: the SDK's `tls` option (rootCertPath alone: one-way; privateKeyPath: two-way).
-  const tls = {};
-  if (has(args, 'ca_cert')) tls.rootCertPath = args.ca_cert;
-  if (has(args, 'client_cert')) tls.certChainPath = args.client_cert;
-  if (has(args, 'client_key')) tls.privateKeyPath = args.client_key;
-  if (has(args, 'server_name')) tls.serverName = args.server_name;
-  if (Object.keys(tls).length) cfg.tls = tls;
-  if (has(args, 'user')) cfg.username = args.user;
-  if (has(args, 'password')) cfg.password = args.password;
-  if (has(args, 'token')) cfg.token = args.token;
-  if (has(args, 'db_name')) cfg.database = args.db_name;
-  if (has(args, 'timeout')) {
-    const t = args.timeout;
-    cfg.timeout = typeof t === 'number' ? Math.round(t * 1000) : t; // seconds -> ms
-  }
-  // Not declared as capabilities; passed through so the SDK does what it does with them.
-  if (has(args, 'handler')) cfg.handler = args.handler;
-  if (has(args, 'pool')) cfg.pool = args.pool;
-  return cfg;
-}
-
-function newClient(args) {
-  const cfg = buildConfig(args);
-  if (OBJECT_CONFIG) return { client: new MilvusClient(cfg), cfg };
-  if (has(args, 'timeout')) recordWarning('driver: this SDK version has no timeout parameter; timeout ignored');
-  const c = new MilvusClient(cfg.address, cfg.ssl, cfg.username, cfg.password);
-  return { client: c, cfg };
-}
-
-function statusName(client) {
-  const s = client && client.connectStatus;
-  if (s === undefined) return null;
-  const names = sdk && sdk.CONNECT_STATUS;
-  if (names && typeof names === 'object' && names[s] !== undefined && typeof names[s] === 'string') {
-    // both NOT_CONNECTED and CONNECTING are 0 in the SDK's enum; the reverse map keeps the last
-    return names[s];
-  }
-  return String(s);
-}
-
-async function checkVersion(client) {
-  const res = await client.getVersion();
-  const err = statusError(res && res.status);
-  if (err) throw new DriverError(err.type, err.category, err.message, err.code);
-  if (!res || typeof res.version !== 'string' || res.version === '') {
-    throw new DriverError(
-      'EmptyResponse',
-      'unavailable',
-      `getVersion() resolved without a status or version (${JSON.stringify(res)}); ` +
-        `the SDK turns a gRPC UNIMPLEMENTED answer into an empty success, so the endpoint ` +
-        `does not serve Milvus GetVersion (connectStatus=${statusName(client)})`
-    );
-  }
-  return res.version;
-}
-
-// Open one client and wait for its connection (Connect RPC, or getVersion on SDKs without connectPromise).
-async function openClient(args) {
-  let made;
+// new MilvusClient(...): the SDK starts its Connect RPC in the constructor (connectPromise).
+function newClient(ctorArgs) {
+  let client;
   try {
-    made = newClient(args);
+    client = new MilvusClient(...structuredClone(ctorArgs)); // a fresh object each time, as a literal in a program
   } catch (e) {
-    e.__phase = 'construct';
+    if (e && typeof e === 'object') e.__phase = 'construct';
     throw e;
   }
-  const client = made.client;
   live.add(client);
-  try {
-    if (client.connectPromise && typeof client.connectPromise.then === 'function') {
-      await client.connectPromise;
-    } else {
-      await checkVersion(client);
-    }
-  } catch (e) {
-    closeQuietly(client);
-    throw e;
-  }
-  if (client.connectStatus === 2 /* UNIMPLEMENTED */) {
-    recordWarning(
-      'driver: the Connect RPC was answered UNIMPLEMENTED and the SDK treated it as success ' +
-        '(connectStatus UNIMPLEMENTED: an old Milvus, or not a Milvus server)'
-    );
-  }
   return client;
 }
 
-async function closeClient(client) {
-  live.delete(client);
-  return await client.closeConnection();
+function clientOf(args) {
+  const alias = calls.aliasOf(args);
+  return { alias, client: aliases.get(alias) };
 }
 
-function closeQuietly(client) {
-  live.delete(client);
-  try {
-    Promise.resolve(client.closeConnection()).catch(() => {});
-  } catch (_) {
-    /* ignore */
-  }
+function noClientNote(alias) {
+  return `no MilvusClient is held under alias ${JSON.stringify(alias)} (none was made, or its constructor ` +
+    'threw): the Node SDK has no alias registry, so no SDK call (and no program) can name it';
+}
+
+// Close clients, each given `ms` (a client whose Connect RPC hangs may not close).
+async function closeAll(list, ms) {
+  for (const c of list) live.delete(c);
+  const closed = await Promise.all(list.map(c => guard(Promise.resolve().then(() => c.closeConnection()), ms)
+    .then(() => 1, () => 0)));
+  return closed.reduce((a, b) => a + b, 0);
 }
 
 // ---------------------------------------------------------------------------
-// Operations.
-function clientAddress(client, fallback) {
-  try {
-    if (client.config && client.config.address !== undefined) return client.config.address;
-  } catch (_) {
-    /* ignore */
-  }
-  return fallback;
-}
-
+// Operations. Each returns its result; `driver_note` in a result marks a success no SDK call made.
 const ops = {
-  async hello(args, t) {
+  async hello(args) {
     if (!MilvusClient) {
-      throw new DriverError(
-        'SdkLoadError',
-        'unknown',
-        `cannot load ${PACKAGE} from ${buildDir}: ${sdkLoadError ? sdkLoadError.message : 'MilvusClient not exported'}`
-      );
+      throw new DriverError('SdkLoadError', 'unknown',
+        `cannot load ${PACKAGE} from ${buildDir}: ${sdkLoadError ? sdkLoadError.message : 'MilvusClient not exported'}`);
     }
     return {
       protocol: PROTOCOL,
@@ -405,168 +281,104 @@ const ops = {
       sdk: { name: PACKAGE, version: SDK_VERSION },
       capabilities: capabilities(),
       config_style: OBJECT_CONFIG ? 'object' : 'positional',
-      requested_protocol: args.protocol,
     };
   },
 
+  // A fresh process: no client, no alias (the SDK keeps no global connection state).
   async reset(args, t) {
     const all = Array.from(live);
     aliases.clear();
     many = [];
     t.start();
-    await Promise.all(all.map(c => guard(closeClient(c), 2000).catch(() => {})));
+    await closeAll(all, 2000);
     t.stop();
     return { closed: all.length };
   },
 
+  // const <alias> = new MilvusClient(...); await <alias>.connectPromise;
   async connect(args, t) {
-    const alias = aliasKey(args);
+    const alias = calls.aliasOf(args);
+    const ctorArgs = calls.clientArgs(args, OBJECT_CONFIG);
+    aliases.delete(alias); // a program's new variable: unset if the constructor throws
     t.start();
-    let client;
     try {
-      client = await openClient(args);
+      const client = newClient(ctorArgs);
+      aliases.set(alias, client); // the variable holds the client whatever its connectPromise does
+      await client.connectPromise;
+      const result = { connect_status: client.connectStatus };
+      if (client.connectStatus === 2) {
+        result.note = 'connectStatus 2 (UNIMPLEMENTED): the SDK took a gRPC UNIMPLEMENTED answer to Connect as success';
+      }
+      return result;
     } finally {
       t.stop();
     }
-    if (t.cancelled) {
-      closeQuietly(client); // answered already (driver guard fired): do not register a late client
-      return {};
-    }
-    const prev = aliases.get(alias);
-    aliases.set(alias, { client, closed: false });
-    if (prev && !prev.closed) closeQuietly(prev.client); // the alias now names the new client
-    return {
-      address: clientAddress(client, buildAddress(args).value),
-      connect_status: statusName(client),
-      replaced: !!prev,
-    };
   },
 
+  // await <alias>.closeConnection();
   async disconnect(args, t) {
-    const alias = aliasKey(args);
-    const entry = aliases.get(alias);
-    if (!entry) {
-      // No SDK call possible: there is no client for this alias (the SDK has no alias registry).
-      return { known_alias: false };
-    }
+    const { alias, client } = clientOf(args);
+    if (!client) return { driver_note: noClientNote(alias) };
+    live.delete(client);
     t.start();
-    let status;
     try {
-      status = await closeClient(entry.client);
+      return { connect_status: await client.closeConnection() };
     } finally {
       t.stop();
     }
-    const already = entry.closed;
-    entry.closed = true; // kept: server_version on it shows what the SDK does with a closed client
-    return { known_alias: true, was_closed: already, connect_status: status === undefined ? null : status };
   },
 
+  // await <alias>.getVersion();
   async server_version(args, t) {
-    const alias = aliasKey(args);
-    const entry = aliases.get(alias);
-    if (!entry) {
-      throw new DriverError(
-        'AliasNotConnected',
-        'not_connected',
-        `no connection named ${JSON.stringify(alias)} (the Node SDK has no alias registry; the driver's map has none)`
-      );
-    }
+    const { alias, client } = clientOf(args);
+    calls.checkVersionArgs(args);
+    if (!client) throw new DriverError('NoClient', 'not_connected', noClientNote(alias));
     t.start();
+    let res;
     try {
-      return { version: await checkVersion(entry.client) };
+      res = await client.getVersion();
     } finally {
       t.stop();
     }
+    const result = calls.versionOf(res);
+    if (typeof result.version !== 'string' || result.version === '') {
+      // the SDK's answer as it gave it: it turns a gRPC UNIMPLEMENTED into an empty success
+      result.note = `getVersion() resolved without a status or version: ${JSON.stringify(res)}`;
+    }
+    return result;
   },
 
   async open_many(args, t) {
-    const count = Number(args.count || 0);
-    const concurrency = Math.max(1, Number(args.concurrency || Math.min(count, 50) || 1));
-    const base = {};
-    for (const k of ['host', 'port', 'address', 'uri', 'user', 'password', 'token', 'db_name', 'secure', 'timeout']) {
-      if (has(args, k)) base[k] = args[k];
-    }
-    let next = 0;
-    let opened = 0;
-    let verified = 0;
-    let failed = 0;
-    let firstError = null;
-    let firstErrorAt = null;
-    const latencies = []; // connect + verify, ms
-    // time_budget_seconds: stop starting new connections after it (the limit scenarios); 0 or null: none
-    const budgetMs = Number(args.time_budget_seconds) * 1000 || Infinity;
-    const startedAt = performance.now();
-    const worker = async () => {
-      while (next < count && performance.now() - startedAt < budgetMs) {
-        next++;
-        const t0 = performance.now();
-        let client = null;
-        try {
-          client = await openClient(base);
-          opened++;
-          many.push(client);
-          await checkVersion(client);
-          latencies.push(performance.now() - t0);
-          verified++;
-        } catch (e) {
-          failed++;
-          // one thread: the first catch to run is the earliest failure in time
-          if (!firstError) {
-            firstError = errorObject(e, e && e.__phase);
-            firstErrorAt = (performance.now() - startedAt) / 1000;
-          }
-        }
-      }
-    };
+    const { count, concurrency, budgetSeconds, connect } = calls.openManyPlan(args);
+    const ctorArgs = calls.clientArgs(connect, OBJECT_CONFIG);
+    if (!count) return { requested: 0, driver_note: 'count 0: no client to make' };
     t.start();
-    const workers = [];
-    for (let i = 0; i < Math.min(concurrency, count); i++) workers.push(worker());
-    await Promise.all(workers);
+    const { clients, counters } = await calls.openMany(count, concurrency, budgetSeconds,
+      () => newClient(ctorArgs), e => errorObject(e, e && e.__phase));
     t.stop();
-    // nearest-rank quantiles, as the Python driver computes them
-    latencies.sort((x, y) => x - y);
-    const n = latencies.length;
-    const round3 = x => Math.round(x * 1000) / 1000;
-    return { requested: count, opened, verified, failed, first_error: firstError, concurrency,
-             not_attempted: count - next,
-             first_error_after_s: firstErrorAt === null ? null : round3(firstErrorAt),
-             latency_p50_ms: n ? round3(latencies[n >> 1]) : null,
-             latency_p99_ms: n ? round3(latencies[Math.floor(n * 0.99)]) : null };
+    many.push(...clients);
+    return { ...counters, concurrency };
   },
 
   async close_many(args, t) {
     const list = many;
     many = [];
+    if (!list.length) return { closed: 0, driver_note: 'no open_many client to close' };
     t.start();
-    const results = await Promise.all(
-      list.map(c =>
-        guard(closeClient(c), 10000).then(
-          () => 1,
-          () => 0
-        )
-      )
-    );
+    const closed = await closeAll(list, 10000);
     t.stop();
-    return { closed: results.reduce((a, b) => a + b, 0), requested: list.length };
+    return { closed, requested: list.length };
   },
 };
 
 // ---------------------------------------------------------------------------
 // Plumbing.
+// A call that has not settled in `ms`: the driver stops waiting (category hang: the SDK's behaviour).
 function guard(promise, ms) {
   let timer;
   const timeout = new Promise((_, reject) => {
-    timer = setTimeout(
-      () =>
-        reject(
-          new DriverError(
-            'DriverDeadlineExceeded',
-            'unknown',
-            `the SDK call did not settle within ${ms} ms (driver guard: deadline_ms + 1000)`
-          )
-        ),
-      ms
-    );
+    timer = setTimeout(() => reject(new DriverError('DriverDeadline', 'hang',
+      `the SDK call had not returned after ${ms} ms (1 s before the request's deadline); the driver stopped waiting`)), ms);
   });
   return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }
@@ -596,14 +408,15 @@ function send(obj) {
     line = JSON.stringify(obj);
   } catch (e) {
     line = JSON.stringify({
-      id: obj.id,
-      ok: false,
-      elapsed_ms: obj.elapsed_ms || 0,
-      warnings: [],
+      id: obj.id, ok: false, answered_by: 'driver', elapsed_ms: obj.elapsed_ms || 0, warnings: [],
       error: { category: 'unknown', type: 'DriverError', code: null, message: `cannot serialise the answer: ${e.message}` },
     });
   }
   protoWrite(line + '\n');
+}
+
+function driverFailure(id, category, type, message) {
+  return { id, ok: false, answered_by: 'driver', elapsed_ms: 0, warnings: [], error: { category, type, code: null, message } };
 }
 
 async function handle(line) {
@@ -611,13 +424,7 @@ async function handle(line) {
   try {
     req = JSON.parse(line);
   } catch (e) {
-    send({
-      id: null,
-      ok: false,
-      elapsed_ms: 0,
-      warnings: [],
-      error: { category: 'unknown', type: 'BadRequest', code: null, message: `not JSON: ${e.message}` },
-    });
+    send(driverFailure(null, 'unknown', 'BadRequest', `not JSON: ${e.message}`));
     return;
   }
   const id = req && req.id !== undefined ? req.id : null;
@@ -626,13 +433,7 @@ async function handle(line) {
   const deadline = req && typeof req.deadline_ms === 'number' ? req.deadline_ms : 120000;
   const fn = Object.prototype.hasOwnProperty.call(ops, op) ? ops[op] : null;
   if (!fn) {
-    send({
-      id,
-      ok: false,
-      elapsed_ms: 0,
-      warnings: [],
-      error: { category: 'unsupported_op', type: 'UnsupportedOp', code: null, message: `op ${JSON.stringify(op)} is not implemented by the node driver` },
-    });
+    send(driverFailure(id, 'unsupported_op', 'UnsupportedOp', `op ${JSON.stringify(op)} is not implemented by the node driver`));
     return;
   }
   const warnings = [];
@@ -640,12 +441,12 @@ async function handle(line) {
   const t = timer();
   let answer;
   try {
-    const result = await guard(fn(args, t), deadline + 1000);
-    answer = { id, ok: true, result: result || {} };
+    const result = (await guard(fn(args, t), Math.max(500, deadline - 1000))) || {};
+    answer = { id, ok: true, answered_by: 'driver_note' in result ? 'driver' : 'sdk', result };
   } catch (e) {
-    t.cancelled = true;
-    answer = { id, ok: false, error: errorObject(e, e && e.__phase) };
+    answer = { id, ok: false, answered_by: driverAnswered(e) ? 'driver' : 'sdk', error: errorObject(e, e && e.__phase) };
   }
+  if (op === 'hello' || op === 'reset') answer.answered_by = 'driver';
   // Node emits 'warning' events on a later tick: let them arrive.
   await new Promise(r => setImmediate(r));
   currentWarnings = null;
