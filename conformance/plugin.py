@@ -288,14 +288,14 @@ class ScenarioItem(pytest.Item):
             "limitations": list(proc.manifest.limitations),
         }
         sdk_version = (hello.get("sdk") or {}).get("version", "")
-        gap = driver_gap(self.scenario, self.driver, hello.get("capabilities") or [], sdk_version)
-        if gap:
-            pytest.skip(gap)
         statements = spec_statements()
         level, grounds = cell_level(self.scenario, statements, proc.manifest.doc)
         if level is None:
             pytest.skip(not_applicable_reason(self.scenario, statements, self.driver, proc.manifest.doc))
         self.record.update(level=level, grounds=grounds_json(grounds))
+        gap = driver_gap(self.scenario, self.driver, hello.get("capabilities") or [], sdk_version)
+        if gap:
+            pytest.skip(gap)
         try:
             if self.scenario.requires.private_server:
                 endpoint, self.control = state.pool.private(self.scenario.requires.profile, self.nodeid,
