@@ -24,7 +24,8 @@ from .scenario.model import HARNESS_OPS, Scenario
 
 RENDER_TIMEOUT_SECONDS = 60
 START_ALLOWANCE_SECONDS = 240  # compiling the program first (go run, javac) on a busy 2-core machine
-OUTPUT_CHARS = 6000
+OUTPUT_CHARS = 6000  # kept from each end of a long output (milvus_cli prints whole tracebacks)
+STOP_GRACE_SECONDS = 2
 
 
 def folder_name(scenario_id: str, column: str) -> str:
@@ -138,7 +139,9 @@ def run_program(rendered: dict, manifest: Manifest, build: Build, folder: Path, 
         _stop(proc)
         stderr_text = stderr_path.read_text(errors="replace") if stderr_path.exists() else ""
     output = "\n".join(lines) + (f"\n--- stderr ---\n{stderr_text}" if stderr_text.strip() else "")
-    return answers, output[-OUTPUT_CHARS:], stalled
+    if len(output) > 2 * OUTPUT_CHARS:
+        output = f"{output[:OUTPUT_CHARS]}\n[... {len(output) - 2 * OUTPUT_CHARS} characters ...]\n{output[-OUTPUT_CHARS:]}"
+    return answers, output, stalled
 
 
 def _answer(line: str) -> Optional[dict]:
@@ -152,14 +155,23 @@ def _answer(line: str) -> Optional[dict]:
 
 
 def _stop(proc) -> None:
-    if proc.poll() is None:
+    """End the program and everything it started: end of input and SIGTERM first (a program may
+    clean up after itself), SIGKILL to the whole group after a short grace."""
+    for sig, grace in ((signal.SIGTERM, STOP_GRACE_SECONDS), (signal.SIGKILL, 10)):
+        if proc.poll() is None:
+            try:
+                proc.stdin.close()
+                os.killpg(proc.pid, sig)
+            except OSError:
+                pass
         try:
-            os.killpg(proc.pid, signal.SIGKILL)
-        except OSError:
-            pass
-    try:
-        proc.wait(timeout=10)
-    except subprocess.TimeoutExpired:
+            proc.wait(timeout=grace)
+            break
+        except subprocess.TimeoutExpired:
+            continue
+    try:  # what it started in its group, still running after it exited
+        os.killpg(proc.pid, signal.SIGKILL)
+    except OSError:
         pass
     for stream in (proc.stdin, proc.stdout):
         try:

@@ -37,7 +37,7 @@ def header(request: dict, comment: str, run_hint: str) -> str:
     lines = [
         f"Reproduces milvus-conformance scenario {scenario['id']}: {scenario.get('title', '')}",
         f"SDK: {sdk.get('name')} {sdk.get('version')}; server: Milvus {server.get('version', '?')} "
-        f"at {server.get('host')}:{server.get('grpc_port')}",
+        f"at {server.get('host')} (gRPC port {server.get('grpc_port')}, HTTP port {server.get('http_port')})",
         f"Run: {run_hint}",
         "Each step prints one JSON line: what the SDK returned or raised, and how long it took.",
     ]
