@@ -310,11 +310,11 @@ def build(request: str, build_dir: Path, flavour: str) -> None:
     # Smoke test: the driver starts and says hello.
     t0 = time.monotonic()
     proc = subprocess.run(["bash", str(HERE / "run.sh"), str(build_dir), flavour],
-                          input='{"id":1,"op":"hello","args":{"protocol":1}}\n',
+                          input='{"id":1,"op":"hello","args":{"protocol":2}}\n',
                           stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, timeout=120)
     try:
         hello = json.loads(proc.stdout.strip().splitlines()[0])
-        assert hello.get("ok") is True
+        assert hello.get("ok") is True and hello["result"].get("protocol") == 2
     except Exception:
         sys.stderr.write(proc.stderr[-4000:])
         raise BuildError(f"the built driver did not answer hello: {proc.stdout.strip()[:300]!r}")

@@ -2,49 +2,45 @@ package milvusconf;
 
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
-import com.google.gson.JsonPrimitive;
 
-import java.util.TreeMap;
+import java.util.Arrays;
+import java.util.List;
 
 /**
- * The connect arguments of one request, as JSON, with the conversions Java's
- * static types force on a driver. An argument absent from the request is
- * {@code has(k) == false}, and the flavours then never call the SDK's setter
- * for it, so that the SDK's own defaults apply.
+ * The connect arguments of one request, as JSON. An argument absent from the
+ * request is {@code has(k) == false}, and the flavours then never call the
+ * SDK's setter for it, so that the SDK's own defaults apply.
  *
- * Java cannot pass a JSON string or number "as given" to a method typed
- * {@code int} or {@code String}. Where the conversion is the Java idiom
- * (a numeric string to an int port: {@link Integer#parseInt}), the driver does
- * it and reports the JDK's own exception when it fails. Where Java would not
- * even compile the call (a number as a host, null as an int port), the driver answers param_error
- * with type "DriverTypeError" and says so.
+ * Java's setters are typed (String, int, boolean, long): a JSON value of that
+ * type is passed as it is (JSON null as Java null for a String); any other
+ * value cannot be written as that Java call, so the driver answers it itself
+ * (param_error, type DriverTypeError, answered_by driver) and converts nothing.
+ * drivers/java/repro.py writes the same literals and refuses the same values.
  */
 final class ConnectArgs {
     private final JsonObject args;
-    private final Driver.Call call;
 
-    ConnectArgs(JsonObject args, Driver.Call call) {
+    ConnectArgs(JsonObject args) {
         this.args = args;
-        this.call = call;
     }
 
-    /** Present in the request, possibly as JSON null (passed as Java null where the type allows). */
     boolean has(String k) {
         return args.has(k);
     }
 
-    JsonElement raw(String k) {
-        return args.get(k);
-    }
-
-    /** Called by open() for every request; call is null inside open_many. */
-    void warn(Driver.Call c, String w) {
-        if (c != null) {
-            c.warn(w);
+    /** Refuses an argument the flavour has no SDK parameter for (never silently dropped). */
+    void only(String sdkClass, String... known) throws Driver.OpError {
+        List<String> ok = Arrays.asList(known);
+        for (String k : args.keySet()) {
+            if (!k.equals("alias") && !ok.contains(k)) {
+                throw new Driver.OpError(ErrorInfo.driver("param_error", "DriverUnsupportedArg",
+                        "'" + k + "' has no counterpart in " + sdkClass + " (the Java SDK's API cannot express it;"
+                                + " not passed, refused by the driver)"));
+            }
         }
     }
 
-    /** A string parameter; JSON null is passed on as Java null (the SDK decides). */
+    /** A String parameter: a JSON string, or JSON null as Java null (the SDK decides). */
     String string(String k) throws Driver.OpError {
         JsonElement e = args.get(k);
         if (e.isJsonNull()) {
@@ -56,24 +52,29 @@ final class ConnectArgs {
         throw typeError(k, "a string (the SDK's parameter is a java.lang.String)", e);
     }
 
-    /** A port: a JSON integer, or a string converted with Integer.parseInt (may throw NumberFormatException). */
-    int port(String k) throws Driver.OpError {
+    /** A JSON string only (no null): what the driver composes a URI from. */
+    String plainString(String k, String why) throws Driver.OpError {
         JsonElement e = args.get(k);
-        if (e.isJsonPrimitive()) {
-            JsonPrimitive p = e.getAsJsonPrimitive();
-            if (p.isNumber()) {
-                double d = p.getAsDouble();
-                if (d == Math.rint(d) && d >= Integer.MIN_VALUE && d <= Integer.MAX_VALUE) {
-                    return (int) d;
+        if (e.isJsonPrimitive() && e.getAsJsonPrimitive().isString()) {
+            return e.getAsString();
+        }
+        throw typeError(k, "a string (" + why + ")", e);
+    }
+
+    /** An int parameter: a JSON integer (written without fraction or exponent) that fits a Java int. */
+    int integer(String k) throws Driver.OpError {
+        JsonElement e = args.get(k);
+        if (e.isJsonPrimitive() && e.getAsJsonPrimitive().isNumber()) {
+            String text = e.getAsJsonPrimitive().getAsNumber().toString();
+            if (text.matches("-?[0-9]+")) {
+                try {
+                    return Integer.parseInt(text); // the JSON integer itself, not a conversion of text
+                } catch (NumberFormatException tooLarge) {
+                    // falls through: beyond a Java int
                 }
-                throw typeError(k, "an integer that fits a Java int (the SDK's port is an int)", e);
-            }
-            if (p.isString()) {
-                // The Java idiom for a textual port; a NumberFormatException propagates as is.
-                return Integer.parseInt(p.getAsString());
             }
         }
-        throw typeError(k, "an int or a numeric string (the SDK's port is an int)", e);
+        throw typeError(k, "an integer that fits a Java int (the SDK's parameter is an int)", e);
     }
 
     boolean bool(String k) throws Driver.OpError {
@@ -81,59 +82,34 @@ final class ConnectArgs {
         if (e.isJsonPrimitive() && e.getAsJsonPrimitive().isBoolean()) {
             return e.getAsBoolean();
         }
-        throw typeError(k, "a boolean", e);
+        throw typeError(k, "a boolean (the SDK's parameter is a boolean)", e);
     }
 
-    /** timeout in seconds (a JSON number) -> milliseconds. */
+    /** timeout in seconds (a JSON number) -> the milliseconds the SDK's setters take. */
     long timeoutMs() throws Driver.OpError {
-        JsonElement e = args.get("timeout");
+        return timeoutMs(args.get("timeout"));
+    }
+
+    /** Seconds -> milliseconds, rounded; a positive timeout stays positive (0 ms means "none" to the SDK). */
+    static long timeoutMs(JsonElement e) throws Driver.OpError {
         if (e.isJsonPrimitive() && e.getAsJsonPrimitive().isNumber()) {
             double s = e.getAsDouble();
             long ms = Math.round(s * 1000.0);
-            if (ms == 0 && s > 0) {
-                ms = 1;
-            }
-            return ms;
+            return ms == 0 && s > 0 ? 1 : ms;
         }
         throw typeError("timeout", "a number of seconds", e);
     }
 
-    /** Arguments the Java SDK has no parameter for: warn, never pass. */
-    void warnUnsupported(Driver.Call c, String... keys) {
-        for (String k : keys) {
-            if (has(k)) {
-                warn(c, "driver: '" + k + "' was given but the Java SDK has no such parameter; not passed");
-            }
-        }
-    }
-
-    /** Whether any TLS file argument (ca_cert, client_cert, client_key) or server_name was given. */
-    boolean hasTlsFiles() {
-        return has("ca_cert") || has("client_cert") || has("client_key") || has("server_name");
-    }
-
-    /**
-     * Whether the request asks for two-way TLS (a client certificate or key). The Java SDK, like
-     * pymilvus, reads serverPemPath as the trusted root for one-way TLS and caPemPath only together
-     * with clientPemPath and clientKeyPath (two-way), so ca_cert goes to the setter of that mode.
-     */
+    /** Whether the request asks for two-way TLS (a client certificate or key). The Java SDK, like
+     *  pymilvus, reads serverPemPath as the trusted root for one-way TLS and caPemPath only together
+     *  with clientPemPath and clientKeyPath (two-way), so ca_cert goes to the setter of that mode. */
     boolean twoWayTls() {
         return has("client_cert") || has("client_key");
-    }
-
-    String fingerprint() {
-        TreeMap<String, String> m = new TreeMap<>();
-        for (String k : args.keySet()) {
-            if (!k.equals("alias")) {
-                m.put(k, args.get(k).toString());
-            }
-        }
-        return m.toString();
     }
 
     static Driver.OpError typeError(String k, String expected, JsonElement got) {
         return new Driver.OpError(ErrorInfo.driver("param_error", "DriverTypeError",
                 "'" + k + "' must be " + expected + "; got " + got
-                        + " (rejected by the driver: Java would not compile this call)"));
+                        + " (the Java SDK's API cannot express this value; refused by the driver, not converted)"));
     }
 }

@@ -38,30 +38,32 @@ import java.util.concurrent.atomic.AtomicReference;
  * Usage: java milvusconf.Driver v1|v2 [build_dir]
  */
 public final class Driver {
-    static final int PROTOCOL = 1;
+    static final int PROTOCOL = 2;
 
     private final Flavour flavour;
     private final PrintStream out;
     private final Gson gson = new GsonBuilder().disableHtmlEscaping().serializeNulls().create();
 
-    /** alias -> connection; a disconnected client stays here (closed) so that later
-     *  calls on that alias reach the SDK's own closed-client behaviour. */
+    /** alias -> connection: the variables a program would hold (the SDK has no alias registry).
+     *  A disconnected client stays here (closed) so that later calls on that alias reach the
+     *  SDK's own closed-client behaviour. Guarded by itself (a hung op's thread may finish late). */
     private final Map<String, Conn> aliases = new LinkedHashMap<>();
+    /** clients a later connect on the same alias replaced: still open, as in a program that
+     *  reassigns its variable; closed by reset. Guarded by {@link #aliases}. */
+    private final List<Object> replaced = new ArrayList<>();
     /** clients opened by open_many, closed by close_many / reset. */
     private final List<Object> many = new ArrayList<>();
 
     /** Each op runs on a worker thread so the driver can answer even if an SDK call
-     *  hangs past the request's deadline (a hung thread is abandoned). */
+     *  hangs past the request's deadline (a hung thread is interrupted and abandoned). */
     private final ExecutorService opRunner = Executors.newCachedThreadPool(daemonFactory("op"));
 
     static final class Conn {
         final Object client;
         boolean closed;
-        final String fingerprint;
 
-        Conn(Object client, String fingerprint) {
+        Conn(Object client) {
             this.client = client;
-            this.fingerprint = fingerprint;
         }
     }
 
@@ -126,14 +128,19 @@ public final class Driver {
 
         Call call = new Call(args);
         Future<JsonObject> fut = opRunner.submit(() -> dispatch(op, call));
+        // Answer 1 s before the harness gives up: a hanging SDK call is a finding, not a dead driver.
+        long waitMs = Math.max(500, deadlineMs - 1000);
         try {
-            JsonObject result = deadlineMs > 0 ? fut.get(deadlineMs, TimeUnit.MILLISECONDS) : fut.get();
-            return success(id, call.elapsedMs(), call.warnings, result);
+            JsonObject result = deadlineMs > 0 ? fut.get(waitMs, TimeUnit.MILLISECONDS) : fut.get();
+            // hello and reset are the driver's bookkeeping; a success where no SDK call ran is the driver's too
+            boolean byDriver = op.equals("hello") || op.equals("reset") || !call.sdkRan;
+            return success(id, call.elapsedMs(), call.warnings, result, byDriver);
         } catch (TimeoutException e) {
+            call.abandoned = true;
             fut.cancel(true);
-            return failure(id, call.elapsedMs(), call.warnings, ErrorInfo.driver("unknown", "DriverDeadline",
-                    "the SDK call did not return within deadline_ms=" + deadlineMs
-                            + "; the driver gave up waiting (the SDK itself raised nothing)"));
+            ErrorInfo hang = new ErrorInfo("hang", "DriverDeadline", null, "the SDK call had not returned "
+                    + waitMs + " ms after it started (deadline_ms=" + deadlineMs + "); the driver stopped waiting");
+            return failure(id, call.elapsedMs(), call.warnings, hang);
         } catch (ExecutionException e) {
             Throwable cause = e.getCause() != null ? e.getCause() : e;
             ErrorInfo info;
@@ -155,6 +162,10 @@ public final class Driver {
         final List<String> warnings = new ArrayList<>();
         private long sdkNanos = 0;
         private long openedAt = -1;
+        /** Whether any SDK call ran (a success without one is answered_by driver). */
+        volatile boolean sdkRan;
+        /** Set when the driver answered hang: the op's thread must not change the alias map. */
+        volatile boolean abandoned;
 
         Call(JsonObject args) {
             this.args = args;
@@ -164,6 +175,7 @@ public final class Driver {
         <T> T sdk(Callable<T> c) throws Exception {
             long t0 = System.nanoTime();
             openedAt = t0;
+            sdkRan = true;
             try {
                 return c.call();
             } finally {
@@ -212,7 +224,7 @@ public final class Driver {
             case "open_many":
                 return openMany(call);
             case "close_many":
-                return obj("closed", closeMany());
+                return obj("closed", closeMany(call));
             default:
                 throw new OpError(ErrorInfo.driver("unsupported_op", "UnsupportedOp",
                         "op '" + op + "' is not implemented by the " + flavour.driverName() + " driver"));
@@ -234,84 +246,80 @@ public final class Driver {
         return r;
     }
 
-    static String alias(Call call) {
+    /** The alias names a variable of the driver's (the Java SDK has no alias): a string, "default" when absent. */
+    static String alias(Call call) throws OpError {
         JsonElement a = call.args.get("alias");
-        if (a == null || a.isJsonNull()) {
+        if (a == null) {
             return "default";
         }
         if (a.isJsonPrimitive() && a.getAsJsonPrimitive().isString()) {
             return a.getAsString();
         }
-        // The Java SDK has no alias parameter: the alias only names the driver's variable.
-        call.warn("driver: alias " + a + " is not a string; the Java SDK has no alias, so the driver keys its map by "
-                + a.toString());
-        return a.toString();
+        throw new OpError(ErrorInfo.driver("param_error", "DriverTypeError", "alias " + a + " is not a string: the"
+                + " Java SDK has no alias parameter, so it only names the driver's variable (refused by the driver)"));
+    }
+
+    /** The client held under an alias; one the driver's map never held is the driver's answer. */
+    Conn held(String alias) throws OpError {
+        synchronized (aliases) {
+            Conn conn = aliases.get(alias);
+            if (conn == null) {
+                throw new OpError(ErrorInfo.driver("not_connected", "NoClientForAlias", "no client was ever made"
+                        + " for alias '" + alias + "': the Java SDK has no alias registry, so no Java program can make"
+                        + " this call (answered by the driver)"));
+            }
+            return conn;
+        }
     }
 
     JsonObject connect(Call call) throws Exception {
         String alias = alias(call);
-        ConnectArgs ca = new ConnectArgs(call.args, call);
-        Conn previous = aliases.get(alias);
-        Flavour.Opened opened = flavour.open(ca, call);
-        Conn conn = new Conn(opened.client, ca.fingerprint());
-        JsonObject r = new JsonObject();
-        r.addProperty("address", opened.address);
-        if (previous != null) {
-            // No alias registry in the SDK: a second connect on the same alias is a new
-            // client object replacing the old one (which the driver closes).
-            r.addProperty("replaced", true);
-            r.addProperty("same_parameters", previous.fingerprint.equals(conn.fingerprint));
-            if (!previous.closed) {
-                try {
-                    call.sdk(() -> {
-                        flavour.close(previous.client);
-                        return null;
-                    });
-                } catch (Exception e) {
-                    call.warn("driver: closing the replaced client failed: " + e);
-                }
+        Flavour.Opened opened = flavour.open(new ConnectArgs(call.args), call);
+        synchronized (aliases) {
+            if (call.abandoned) { // answered hang already: as if the call never returned
+                flavour.close(opened.client);
+                return new JsonObject();
+            }
+            // A second connect on an alias is a new client in the same variable; the old one stays open.
+            Conn previous = aliases.put(alias, new Conn(opened.client));
+            if (previous != null && !previous.closed) {
+                replaced.add(previous.client);
             }
         }
-        aliases.put(alias, conn);
-        return r;
+        return obj("address", opened.address);
     }
 
     JsonObject disconnect(Call call) throws Exception {
-        String alias = alias(call);
-        Conn conn = aliases.get(alias);
-        if (conn == null) {
-            call.warn("driver: no client for alias '" + alias + "'; nothing to close (the Java SDK has no alias registry)");
-            return new JsonObject();
-        }
+        Conn conn = held(alias(call));
         call.sdk(() -> {
             flavour.close(conn.client);
             return null;
         });
-        if (conn.closed) {
-            call.warn("driver: alias '" + alias + "' was already closed; close() was called again");
-        }
         conn.closed = true;
         return new JsonObject();
     }
 
     JsonObject serverVersion(Call call) throws Exception {
-        String alias = alias(call);
-        Conn conn = aliases.get(alias);
-        if (conn == null) {
-            throw new OpError(ErrorInfo.driver("not_connected", "NoClientForAlias",
-                    "no client was ever created for alias '" + alias + "' (driver-side map; the Java SDK has no alias registry)"));
-        }
-        if (conn.closed) {
-            call.warn("driver: alias '" + alias + "' was closed; calling the SDK on the closed client");
-        }
-        String v = call.sdk(() -> flavour.serverVersion(conn.client));
+        Conn conn = held(alias(call));
+        Long timeoutMs = call.args.has("timeout") ? ConnectArgs.timeoutMs(call.args.get("timeout")) : null;
+        String v = call.sdk(() -> flavour.serverVersion(conn.client, timeoutMs));
         return obj("version", v);
     }
 
     JsonObject openMany(Call call) throws Exception {
         JsonObject a = call.args;
-        int count = a.has("count") ? a.get("count").getAsInt() : 1;
-        int concurrency = a.has("concurrency") && !a.get("concurrency").isJsonNull() ? a.get("concurrency").getAsInt() : 16;
+        int count;
+        int concurrency;
+        double budget; // time_budget_seconds: past it, a task starts no connection (counted in not_attempted)
+        try { // the driver's own loop parameters, not SDK values
+            count = a.has("count") ? a.get("count").getAsInt() : 1;
+            concurrency = a.has("concurrency") && !a.get("concurrency").isJsonNull() ? a.get("concurrency").getAsInt() : 16;
+            budget = a.has("time_budget_seconds") && !a.get("time_budget_seconds").isJsonNull()
+                    ? a.get("time_budget_seconds").getAsDouble() : 0;
+        } catch (RuntimeException e) {
+            throw new OpError(ErrorInfo.driver("param_error", "DriverTypeError",
+                    "open_many: count, concurrency and time_budget_seconds must be numbers: " + e));
+        }
         concurrency = Math.max(1, Math.min(concurrency, Math.max(1, count)));
         JsonObject connArgs = new JsonObject();
         for (String k : new String[]{"host", "port", "address", "uri", "user", "password", "token", "db_name", "secure", "timeout"}) {
@@ -319,10 +327,7 @@ public final class Driver {
                 connArgs.add(k, a.get(k));
             }
         }
-        ConnectArgs ca = new ConnectArgs(connArgs, call);
-        // time_budget_seconds: past it, a task starts no connection (counted in not_attempted)
-        double budget = a.has("time_budget_seconds") && !a.get("time_budget_seconds").isJsonNull()
-                ? a.get("time_budget_seconds").getAsDouble() : 0;
+        ConnectArgs ca = new ConnectArgs(connArgs);
         long started = System.nanoTime();
         AtomicInteger notAttempted = new AtomicInteger();
         List<Double> latencies = new ArrayList<>(); // connect + verify, ms; guarded by mine
@@ -331,6 +336,7 @@ public final class Driver {
         AtomicInteger verified = new AtomicInteger();
         AtomicInteger failed = new AtomicInteger();
         AtomicReference<ErrorInfo> firstError = new AtomicReference<>();
+        AtomicReference<OpError> refused = new AtomicReference<>(); // a value the driver refused (same for all)
         List<Object> mine = new ArrayList<>();
         ExecutorService pool = Executors.newFixedThreadPool(concurrency, daemonFactory("open-many"));
         List<Future<?>> futs = new ArrayList<>();
@@ -350,11 +356,13 @@ public final class Driver {
                                 mine.add(client);
                             }
                             opened.incrementAndGet();
-                            flavour.serverVersion(client);
+                            flavour.serverVersion(client, null);
                             synchronized (mine) {
                                 latencies.add((System.nanoTime() - t0) / 1e6);
                             }
                             verified.incrementAndGet();
+                        } catch (OpError e) {
+                            refused.set(e);
                         } catch (Throwable t) {
                             long at = System.nanoTime() - started;
                             failed.incrementAndGet();
@@ -381,6 +389,9 @@ public final class Driver {
                 }
             }
         }
+        if (refused.get() != null) {
+            throw refused.get();
+        }
         JsonObject r = new JsonObject();
         r.addProperty("requested", count);
         r.addProperty("opened", opened.get());
@@ -403,60 +414,70 @@ public final class Driver {
         return Math.round(x * 1000) / 1000.0;
     }
 
-    int closeMany() throws Exception {
+    /** close_many (call: the request) and reset (call null): closes open_many's clients. */
+    int closeMany(Call call) throws Exception {
         List<Object> todo;
         synchronized (many) {
             todo = new ArrayList<>(many);
             many.clear();
         }
         if (todo.isEmpty()) {
-            return 0;
+            return 0; // no SDK call: answered_by driver
         }
-        ExecutorService pool = Executors.newFixedThreadPool(Math.min(16, todo.size()), daemonFactory("close-many"));
-        AtomicInteger closed = new AtomicInteger();
-        try {
-            List<Future<?>> futs = new ArrayList<>();
-            for (Object c : todo) {
-                futs.add(pool.submit(() -> {
-                    try {
-                        flavour.close(c);
-                        closed.incrementAndGet();
-                    } catch (Throwable t) {
-                        System.err.println("close_many: close failed: " + t);
-                    }
-                }));
-            }
-            for (Future<?> f : futs) {
-                f.get();
-            }
-        } finally {
-            pool.shutdownNow();
-        }
-        return closed.get();
-    }
-
-    int closeEverything() throws Exception {
-        int n = 0;
-        for (Conn c : aliases.values()) {
-            if (!c.closed) {
-                try {
-                    flavour.close(c.client);
-                } catch (Throwable t) {
-                    System.err.println("reset: close failed: " + t);
+        Callable<Integer> closeAll = () -> {
+            ExecutorService pool = Executors.newFixedThreadPool(Math.min(16, todo.size()), daemonFactory("close-many"));
+            AtomicInteger closed = new AtomicInteger();
+            try {
+                List<Future<?>> futs = new ArrayList<>();
+                for (Object c : todo) {
+                    futs.add(pool.submit(() -> {
+                        try {
+                            flavour.close(c);
+                            closed.incrementAndGet();
+                        } catch (Throwable t) {
+                            System.err.println("close_many: close failed: " + t);
+                        }
+                    }));
                 }
-                c.closed = true;
-                n++;
+                for (Future<?> f : futs) {
+                    f.get();
+                }
+            } finally {
+                pool.shutdownNow();
             }
-        }
-        aliases.clear();
-        n += closeMany();
-        return n;
+            return closed.get();
+        };
+        return call != null ? call.sdk(closeAll) : closeAll.call();
     }
 
-    JsonObject success(JsonElement id, double elapsed, List<String> warnings, JsonObject result) {
+    /** reset: closes every client the driver holds and forgets every alias (a fresh process). */
+    int closeEverything() throws Exception {
+        List<Object> open = new ArrayList<>();
+        synchronized (aliases) {
+            for (Conn c : aliases.values()) {
+                if (!c.closed) {
+                    open.add(c.client);
+                }
+            }
+            open.addAll(replaced);
+            aliases.clear();
+            replaced.clear();
+        }
+        for (Object client : open) {
+            try {
+                flavour.close(client);
+            } catch (Throwable t) {
+                System.err.println("reset: close failed: " + t);
+            }
+        }
+        return open.size() + closeMany(null);
+    }
+
+    JsonObject success(JsonElement id, double elapsed, List<String> warnings, JsonObject result, boolean byDriver) {
         JsonObject r = new JsonObject();
         r.add("id", id);
         r.addProperty("ok", true);
+        r.addProperty("answered_by", byDriver ? "driver" : "sdk");
         r.add("result", result == null ? new JsonObject() : result);
         r.addProperty("elapsed_ms", elapsed);
         r.add("warnings", gson.toJsonTree(snapshot(warnings)));
@@ -467,6 +488,7 @@ public final class Driver {
         JsonObject r = new JsonObject();
         r.add("id", id);
         r.addProperty("ok", false);
+        r.addProperty("answered_by", info.byDriver ? "driver" : "sdk");
         r.addProperty("elapsed_ms", elapsed);
         r.add("warnings", gson.toJsonTree(snapshot(warnings)));
         r.add("error", info.toJson());

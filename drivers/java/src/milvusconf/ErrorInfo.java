@@ -3,7 +3,7 @@ package milvusconf;
 import com.google.gson.JsonNull;
 import com.google.gson.JsonObject;
 
-/** One protocol error object: category + the raw type, code and message. */
+/** One protocol error object: category + the raw type, code and message, and who answered. */
 final class ErrorInfo {
     final String category;
     final String type;
@@ -15,6 +15,8 @@ final class ErrorInfo {
     String grpcStatus;
     /** V2 only: the server's error code inside a MilvusClientException. */
     Integer serverCode;
+    /** true when the driver answered without the SDK deciding (answered_by: driver). */
+    boolean byDriver;
 
     ErrorInfo(String category, String type, Integer code, String message) {
         this.category = category;
@@ -23,8 +25,11 @@ final class ErrorInfo {
         this.message = message;
     }
 
+    /** An answer the driver gives itself (answered_by: driver): the message says why. */
     static ErrorInfo driver(String category, String type, String message) {
-        return new ErrorInfo(category, type, null, message);
+        ErrorInfo info = new ErrorInfo(category, type, null, message);
+        info.byDriver = true;
+        return info;
     }
 
     JsonObject toJson() {

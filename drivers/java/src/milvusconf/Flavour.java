@@ -42,8 +42,9 @@ abstract class Flavour {
     /** Opens one client; {@code call} is null inside open_many (no warnings, timing is the caller's). */
     abstract Opened open(ConnectArgs args, Driver.Call call) throws Exception;
 
-    /** One server round trip; returns the server's version string or throws. */
-    abstract String serverVersion(Object client) throws Exception;
+    /** One server round trip; returns the server's version string or throws. {@code timeoutMs}
+     *  (null: none given) goes to the SDK's own per-call timeout, where the flavour has one. */
+    abstract String serverVersion(Object client, Long timeoutMs) throws Exception;
 
     abstract void close(Object client) throws Exception;
 
@@ -117,7 +118,7 @@ abstract class Flavour {
         String type = t.getClass().getSimpleName();
         String msg = String.valueOf(t.getMessage());
         if (t instanceof IllegalArgumentException || t instanceof NullPointerException) {
-            // Builder validation (incl. NumberFormatException from a textual port).
+            // Builder validation, URI parsing.
             return new ErrorInfo("param_error", type, null, msg);
         }
         String grpc = grpcStatus(t);

@@ -1,5 +1,6 @@
 package milvusconf;
 
+import io.milvus.client.MilvusClient;
 import io.milvus.client.MilvusServiceClient;
 import io.milvus.exception.ClientNotConnectedException;
 import io.milvus.exception.MilvusException;
@@ -34,7 +35,7 @@ public final class V1Flavour extends Flavour {
     List<String> capabilities() {
         List<String> caps = new ArrayList<>(Arrays.asList("connect.host_port", "connect.uri",
                 "connect.user_password", "connect.timeout", "connect.defaults", "connect.secure", "disconnect",
-                "server_version", "open_many"));
+                "server_version", "server_version.timeout", "open_many"));
         if (TLS_SETTERS.stream().allMatch(V1Flavour::hasSetter)) {
             caps.add("connect.tls_certs");
         }
@@ -58,8 +59,9 @@ public final class V1Flavour extends Flavour {
         try {
             ConnectParam.Builder.class.getMethod(setter, String.class).invoke(b, value);
         } catch (NoSuchMethodException e) {
+            // connect.tls_certs is not declared for such a version; refused, never silently dropped
             throw new Driver.OpError(ErrorInfo.driver("param_error", "DriverUnsupportedArg",
-                    "this SDK version has no ConnectParam.Builder." + setter + "(String)"));
+                    "this SDK version has no ConnectParam.Builder." + setter + "(String) (refused by the driver)"));
         } catch (java.lang.reflect.InvocationTargetException e) {
             Throwable cause = e.getCause();
             throw cause instanceof Exception ? (Exception) cause : e;
@@ -71,35 +73,31 @@ public final class V1Flavour extends Flavour {
         return MilvusServiceClient.class;
     }
 
+    /** The connect arguments ConnectParam.Builder has a setter for (the rest are refused). */
+    static final String[] ARGS = {"host", "port", "uri", "user", "password", "token", "db_name", "secure",
+            "ca_cert", "client_cert", "client_key", "server_name", "timeout"};
+
+    /** The calls below are the ones drivers/java/repro.py writes (v1_setters), in the same order. */
     @Override
     Opened open(ConnectArgs a, Driver.Call call) throws Exception {
-        a.warnUnsupported(call, "handler", "pool");
+        a.only("ConnectParam", ARGS);
         ConnectParam.Builder b = ConnectParam.newBuilder();
         if (a.has("host")) {
             b.withHost(a.string("host"));
         }
         if (a.has("port")) {
-            b.withPort(a.port("port"));
-        }
-        if (a.has("address")) {
-            // ConnectParam has no address parameter: the doc's Java form is host + port.
-            String addr = a.string("address");
-            int i = addr.lastIndexOf(':');
-            a.warn(call, "driver: ConnectParam has no address parameter; split '" + addr + "' into withHost/withPort");
-            if (i < 0) {
-                b.withHost(addr);
-            } else {
-                b.withHost(addr.substring(0, i));
-                b.withPort(Integer.parseInt(addr.substring(i + 1)));
-            }
+            b.withPort(a.integer("port"));
         }
         if (a.has("uri")) {
             b.withUri(a.string("uri"));
         }
-        if (a.has("user") || a.has("password")) {
-            // The SDK's only user/password form takes both; an absent one is Java's null.
-            b.withAuthorization(a.has("user") ? a.string("user") : null,
-                    a.has("password") ? a.string("password") : null);
+        if (a.has("user") != a.has("password")) {
+            throw new Driver.OpError(ErrorInfo.driver("param_error", "DriverUnsupportedArg",
+                    "ConnectParam.Builder.withAuthorization(user, password) takes both; the request gave only "
+                            + (a.has("user") ? "user" : "password") + " (refused by the driver)"));
+        }
+        if (a.has("user")) {
+            b.withAuthorization(a.string("user"), a.string("password"));
         }
         if (a.has("token")) {
             b.withToken(a.string("token"));
@@ -108,7 +106,9 @@ public final class V1Flavour extends Flavour {
             b.withDatabaseName(a.string("db_name"));
         }
         if (a.has("secure")) {
-            a.warn(call, "sdk: ConnectParam.Builder.withSecure(boolean) is @Deprecated (since 2.3.6 TLS is auto-detected)");
+            if (call != null) {
+                call.warn("sdk: ConnectParam.Builder.withSecure(boolean) is @Deprecated (since 2.3.6 TLS is auto-detected)");
+            }
             b.withSecure(a.bool("secure"));
         }
         if (a.has("ca_cert")) {
@@ -138,9 +138,15 @@ public final class V1Flavour extends Flavour {
         return new Opened(client, p.getHost() + ":" + p.getPort());
     }
 
+    /** getVersion(), through withTimeout(ms, MILLISECONDS) when the request gives a timeout: the SDK's
+     *  per-call form (a copy of the client whose calls carry that deadline; the client is unchanged). */
     @Override
-    String serverVersion(Object client) throws Exception {
-        R<GetVersionResponse> r = ((MilvusServiceClient) client).getVersion();
+    String serverVersion(Object client, Long timeoutMs) throws Exception {
+        MilvusClient c = (MilvusServiceClient) client;
+        if (timeoutMs != null) {
+            c = c.withTimeout(timeoutMs, TimeUnit.MILLISECONDS);
+        }
+        R<GetVersionResponse> r = c.getVersion();
         if (r.getStatus() == null || r.getStatus() != R.Status.Success.getCode()) {
             throw new RFailed(r);
         }

@@ -1,6 +1,5 @@
 package milvusconf;
 
-import com.google.gson.JsonElement;
 import io.milvus.v2.client.ConnectConfig;
 import io.milvus.v2.client.MilvusClientV2;
 import io.milvus.v2.exception.MilvusClientException;
@@ -13,9 +12,8 @@ import java.util.List;
  * .uri("http://h:p").username(u).password(p).connectTimeoutMs(ms).build())},
  * {@code close()}, {@code getServerVersion()}. The constructor connects (Connect RPC).
  *
- * ConnectConfig takes one URI and nothing else for the address, so host/port and
- * address are turned into {@code "http://<host>:<port>"} / {@code "http://<address>"}
- * by the driver (PROTOCOL section 5: SDKs taking one address string get it built);
+ * ConnectConfig takes one URI and nothing else for the address, so a string host and
+ * an integer port are written into {@code "http://<host>:<port>"} (PROTOCOL section 5);
  * the SDK parses that URI itself.
  */
 public final class V2Flavour extends Flavour {
@@ -31,7 +29,7 @@ public final class V2Flavour extends Flavour {
 
     @Override
     List<String> capabilities() {
-        return Arrays.asList("connect.host_port", "connect.address", "connect.uri", "connect.user_password",
+        return Arrays.asList("connect.host_port", "connect.uri", "connect.user_password",
                 "connect.timeout", "connect.secure", "connect.tls_certs", "disconnect", "server_version",
                 "open_many");
     }
@@ -41,37 +39,28 @@ public final class V2Flavour extends Flavour {
         return MilvusClientV2.class;
     }
 
-    /** A port's JSON text as it would be written into the URI: an integer or a string, verbatim. */
-    private static String portText(ConnectArgs a) throws Driver.OpError {
-        JsonElement e = a.raw("port");
-        if (e.isJsonPrimitive() && e.getAsJsonPrimitive().isString()) {
-            return e.getAsString();
-        }
-        if (e.isJsonPrimitive() && e.getAsJsonPrimitive().isNumber()) {
-            return e.getAsJsonPrimitive().getAsNumber().toString();
-        }
-        throw ConnectArgs.typeError("port", "an int or a string (it is written into the URI)", e);
-    }
+    /** The connect arguments ConnectConfig.Builder has a setter for, host + port composed into its uri. */
+    static final String[] ARGS = {"host", "port", "uri", "user", "password", "token", "db_name", "secure",
+            "ca_cert", "client_cert", "client_key", "server_name", "timeout"};
 
+    /** The calls below are the ones drivers/java/repro.py writes (v2_setters), in the same order. */
     @Override
     Opened open(ConnectArgs a, Driver.Call call) throws Exception {
-        a.warnUnsupported(call, "handler", "pool");
+        a.only("ConnectConfig", ARGS);
         ConnectConfig.ConnectConfigBuilder b = ConnectConfig.builder();
         if (a.has("uri")) {
             b.uri(a.string("uri"));
-        } else if (a.has("address")) {
-            String addr = a.string("address");
-            String uri = addr == null ? null : "http://" + addr;
-            a.warn(call, "driver: ConnectConfig takes only a URI; address '" + addr + "' passed as uri '" + uri + "'");
-            b.uri(uri);
-        } else if (a.has("host") || a.has("port")) {
-            String host = a.has("host") ? a.string("host") : null;
-            if (host == null) {
-                host = "";
+        }
+        if (a.has("host") || a.has("port")) {
+            // ConnectConfig has no host or port: its uri, in the form the SDK's docs show, composed
+            // only from a string host and an integer port (PROTOCOL section 5); nothing else is written.
+            if (a.has("uri") || !a.has("host") || !a.has("port")) {
+                throw new Driver.OpError(ErrorInfo.driver("param_error", "DriverUnsupportedArg",
+                        "ConnectConfig takes one uri; the driver composes \"http://<host>:<port>\" only from both"
+                                + " host and port, without a uri (refused by the driver)"));
             }
-            String uri = "http://" + host + (a.has("port") ? ":" + portText(a) : "");
-            a.warn(call, "driver: ConnectConfig takes only a URI; host/port passed as uri '" + uri + "'");
-            b.uri(uri);
+            String why = "it is written into ConnectConfig's uri \"http://<host>:<port>\"";
+            b.uri("http://" + a.plainString("host", why) + ":" + a.integer("port"));
         }
         if (a.has("user")) {
             b.username(a.string("user"));
@@ -127,8 +116,14 @@ public final class V2Flavour extends Flavour {
         return new Opened(client, address);
     }
 
+    /** getServerVersion() has no per-call timeout (withTimeout() changes the whole client's rpc
+     *  deadline for every later call), so server_version.timeout is not declared. */
     @Override
-    String serverVersion(Object client) throws Exception {
+    String serverVersion(Object client, Long timeoutMs) throws Exception {
+        if (timeoutMs != null) {
+            throw new Driver.OpError(ErrorInfo.driver("param_error", "DriverUnsupportedArg",
+                    "MilvusClientV2.getServerVersion() takes no timeout (refused by the driver)"));
+        }
         return ((MilvusClientV2) client).getServerVersion();
     }
 
