@@ -14,7 +14,9 @@ directive pointing at the checkout), runs go get / go mod tidy / go build with
 GOFLAGS=-mod=mod and the user's module and build caches (shared by all
 builds), and leaves the binaries at <build_dir>/driver and <build_dir>/direct
 (the plain-program baseline of `python -m conformance.bench`, same module and
-go.mod) and, last, <build_dir>/build.json.
+go.mod) and, last, <build_dir>/build.json (with the GOMODCACHE, GOCACHE and
+GOPATH it used: repro.py's programs take go.mod/go.sum from <build_dir>/src and
+build offline from those caches).
 """
 
 import json
@@ -303,7 +305,9 @@ def build(flavour_name: str, flavour: dict, request: str, build_dir: Path) -> No
     go(["build", "-o", str(build_dir / "driver"), "-ldflags", f"-s -w {stamp_flag}", "."], cwd=src, capture=False)
     go(["build", "-o", str(build_dir / "direct"), "-ldflags", "-s -w", "./direct"], cwd=src, capture=False)
     info = {"sdk_version": version, "source": "checkout" if checkout else "go", "module": module,
-            "go": go(["env", "GOVERSION"], cwd=src).strip()}
+            "go": go(["env", "GOVERSION"], cwd=src).strip(),
+            # the caches this build filled: repro.py's programs build offline from them
+            "go_env": json.loads(go(["env", "-json", "GOMODCACHE", "GOCACHE", "GOPATH"], cwd=src))}
     if checkout:
         info["path"] = str(checkout)
     (build_dir / "build.json").write_text(json.dumps(info) + "\n")

@@ -27,6 +27,7 @@ func (s sdkClient) Close(ctx context.Context) error { return s.c.Close(ctx) }
 
 // connect is milvusclient.New(ctx, &milvusclient.ClientConfig{...}) with only
 // the fields the request names; the timeout is in ctx.
+// ../repro.py writes the same calls (its CONFIG_FIELDS: argument -> ClientConfig field).
 func connect(ctx context.Context, a *driver.ConnectArgs) (driver.Client, map[string]any, error) {
 	cfg := &milvusclient.ClientConfig{Address: a.Address}
 	if a.User != nil {

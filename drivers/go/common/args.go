@@ -33,15 +33,6 @@ func (a Args) String(name string) (s string, isString bool) {
 	return s, err == nil
 }
 
-// Text returns a string argument as is, any other JSON value as its JSON text
-// (123 -> "123"): how an SDK taking one string would see it.
-func (a Args) Text(name string) (text string, wasString bool) {
-	if s, ok := a.String(name); ok {
-		return s, true
-	}
-	return string(bytes.TrimSpace(a[name])), false
-}
-
 // Float returns a JSON number argument.
 func (a Args) Float(name string) (float64, bool) {
 	var f float64
@@ -51,7 +42,7 @@ func (a Args) Float(name string) (float64, bool) {
 	return f, true
 }
 
-// Int returns a JSON number argument that is a whole number.
+// Int returns a JSON number argument that is a whole number (count, concurrency, protocol).
 func (a Args) Int(name string) (int, bool) {
 	f, ok := a.Float(name)
 	if !ok || f != math.Trunc(f) || math.Abs(f) > 1e15 {
@@ -68,43 +59,61 @@ func (a Args) Bool(name string) (b bool, ok bool) {
 	return b, true
 }
 
+// refused is the driver's answer to a value the SDK's Go API cannot take (PROTOCOL section 5):
+// the driver would have to convert it, so it answers itself.
+func refused(name string, raw json.RawMessage, why string) *ErrorInfo {
+	return driverError("param_error", "DriverArgError", fmt.Sprintf(
+		"%s=%s (JSON %s): %s, so the SDK's Go API cannot take this value as it is; the driver answered without the SDK",
+		name, strings.TrimSpace(string(raw)), jsonKind(raw), why))
+}
+
 // Alias is the alias argument ("default" when absent). The Go SDKs have no
-// alias registry: the alias only keys the driver's own map, so a non-string
-// alias is keyed by its JSON text.
-func (a Args) Alias() (alias string, note string) {
+// aliases: the alias names the variable (the driver's map entry) holding a client.
+func (a Args) Alias() (string, *ErrorInfo) {
 	if !a.Has("alias") {
-		return "default", ""
+		return "default", nil
 	}
-	text, wasString := a.Text("alias")
-	if !wasString {
-		return text, fmt.Sprintf("alias %s is not a string; the SDK has no alias, the driver keys its map by %q", text, text)
+	s, ok := a.String("alias")
+	if !ok {
+		return "", refused("alias", a["alias"], "the SDK has no aliases; an alias names a client variable, a string")
 	}
-	return text, ""
+	return s, nil
+}
+
+// Timeout is a timeout argument (seconds, a JSON number) as the time.Duration of a context
+// deadline, the Go SDKs' per-call timeout: time.Duration(seconds * float64(time.Second)).
+func (a Args) Timeout(name string) (*time.Duration, *ErrorInfo) {
+	if !a.Has(name) {
+		return nil, nil
+	}
+	f, ok := a.Float(name)
+	if !ok || math.Abs(f*float64(time.Second)) >= math.MaxInt64 {
+		return nil, refused(name, a[name], "a timeout is a context deadline, a time.Duration from a number of seconds")
+	}
+	t := time.Duration(f * float64(time.Second))
+	return &t, nil
 }
 
 // ConnectArgs are the connect arguments, typed for a Go SDK. Pointer fields
 // are nil when the argument was absent, so the SDK default applies.
 type ConnectArgs struct {
 	Alias string
-	// Address is the one address string the Go SDKs take: the uri, else the
-	// address, else "<host>:<port>" (net.JoinHostPort) built from host and/or
-	// port exactly as given. AddressFrom names the source ("" when none).
-	Address     string
-	AddressFrom string
-	User        *string
-	Password    *string
-	Token       *string
-	DBName      *string
-	Secure      *bool
-	// TLS files (PROTOCOL connect args ca_cert, client_cert, client_key) and the name
-	// to verify the server's certificate against (server_name); nil when absent.
+	// Address is the one address string the Go SDKs take: the uri, the address, or
+	// net.JoinHostPort(host, strconv.Itoa(port)) from a string host and an integer port.
+	Address  string
+	User     *string
+	Password *string
+	Token    *string
+	DBName   *string
+	Secure   *bool
+	// TLS files (ca_cert, client_cert, client_key) and the name to verify the server's
+	// certificate against (server_name); nil when absent.
 	CACert     *string
 	ClientCert *string
 	ClientKey  *string
 	ServerName *string
-	TLS        *tls.Config // built from the above by ParseConnectArgs (TLSConfig); nil without them
+	TLS        *tls.Config // built from the above (TLSConfig); nil without them
 	Timeout    *time.Duration
-	Notes      []string // how the driver turned JSON values into Go values
 }
 
 // OnlyAddress reports that no argument but the address (and the timeout,
@@ -119,11 +128,10 @@ func (c *ConnectArgs) HasTLSFiles() bool {
 	return c.CACert != nil || c.ClientCert != nil || c.ClientKey != nil || c.ServerName != nil
 }
 
-// TLSConfig builds the crypto/tls configuration the Go SDKs accept for a custom CA and a
-// client certificate (they have no file-path parameters: the application builds a
-// *tls.Config and hands it over as gRPC transport credentials). nil when no TLS file
-// argument was given. A file that cannot be read or parsed is the application's error,
-// reported as param_error (type DriverTLSFiles) with Go's own message.
+// TLSConfig builds the crypto/tls configuration the Go SDKs take for a custom CA and a
+// client certificate: they have no file parameters, an application reads the files and
+// hands a *tls.Config over as gRPC transport credentials. That reading is the driver's
+// (application) code, so a file it cannot read or parse is a driver answer.
 func (c *ConnectArgs) TLSConfig() (*tls.Config, *ErrorInfo) {
 	if !c.HasTLSFiles() {
 		return nil, nil
@@ -158,39 +166,53 @@ func (c *ConnectArgs) TLSConfig() (*tls.Config, *ErrorInfo) {
 	return cfg, nil
 }
 
-// Summary is a printable, comparable description (no password).
-func (c *ConnectArgs) Summary() map[string]any {
-	m := map[string]any{"address": c.Address, "address_from": c.AddressFrom}
-	if c.User != nil {
-		m["user"] = *c.User
-	}
-	if c.DBName != nil {
-		m["db_name"] = *c.DBName
-	}
-	if c.Secure != nil {
-		m["secure"] = *c.Secure
-	}
-	for name, v := range map[string]*string{"ca_cert": c.CACert, "client_cert": c.ClientCert,
-		"client_key": c.ClientKey, "server_name": c.ServerName} {
-		if v != nil {
-			m[name] = *v
+// address is the one address string of a connect or open_many request: a string uri or
+// address as given, or "<host>:<port>" from a string host and an integer port (PROTOCOL
+// section 5). Anything else would need a conversion or a choice: the driver answers.
+func address(a Args) (string, *ErrorInfo) {
+	given := 0
+	for _, name := range []string{"uri", "address", "host", "port"} {
+		if a.Has(name) {
+			given++
 		}
 	}
-	if c.Token != nil || c.Password != nil {
-		m["credentials"] = true
+	for _, name := range []string{"uri", "address"} {
+		if !a.Has(name) {
+			continue
+		}
+		if given > 1 {
+			return "", driverError("param_error", "DriverArgError", "the SDK takes one address string: "+
+				"give uri, address or host and port, not several (the driver would have to choose)")
+		}
+		s, ok := a.String(name)
+		if !ok {
+			return "", refused(name, a[name], "the SDK's Address is a Go string")
+		}
+		return s, nil
 	}
-	return m
+	if !a.Has("host") || !a.Has("port") {
+		return "", driverError("param_error", "DriverArgError", "the SDK takes one address string and has no "+
+			"default host or port: the driver composes it only from both host and port (no connect.defaults)")
+	}
+	host, ok := a.String("host")
+	if !ok {
+		return "", refused("host", a["host"], "the SDK takes one address string, composed only from a string host and an integer port")
+	}
+	var port int // json.Unmarshal into an int takes a whole JSON number only (not 19530.0, not "19530")
+	if json.Unmarshal(a["port"], &port) != nil {
+		return "", refused("port", a["port"], "the SDK takes one address string, composed only from a string host and an integer port")
+	}
+	return net.JoinHostPort(host, strconv.Itoa(port)), nil
 }
 
 // ParseConnectArgs types the connect (and open_many) arguments. Arguments a
-// Go SDK has no parameter for (handler, pool) are rejected: the manifest does
+// Go SDK has no parameter for (handler, pool) are refused: the manifest does
 // not declare those capabilities, so no scenario should send them.
 func ParseConnectArgs(a Args) (*ConnectArgs, *ErrorInfo) {
 	c := &ConnectArgs{}
-	var note string
-	c.Alias, note = a.Alias()
-	if note != "" {
-		c.Notes = append(c.Notes, note)
+	var err *ErrorInfo
+	if c.Alias, err = a.Alias(); err != nil {
+		return nil, err
 	}
 	for _, name := range []string{"handler", "pool"} {
 		if a.Has(name) {
@@ -198,27 +220,8 @@ func ParseConnectArgs(a Args) (*ConnectArgs, *ErrorInfo) {
 				"this Go SDK has no %q connect parameter (capability connect.%s is not declared)", name, name))
 		}
 	}
-	switch {
-	case a.Has("uri"):
-		c.Address, c.AddressFrom = textArg(a, "uri", &c.Notes), "uri"
-	case a.Has("address"):
-		c.Address, c.AddressFrom = textArg(a, "address", &c.Notes), "address"
-	case a.Has("host") || a.Has("port"):
-		host, port := "", ""
-		if a.Has("host") {
-			host = textArg(a, "host", &c.Notes)
-		}
-		if a.Has("port") {
-			port = textArg(a, "port", &c.Notes)
-		}
-		switch {
-		case a.Has("host") && a.Has("port"):
-			c.Address, c.AddressFrom = net.JoinHostPort(host, port), "host_port"
-		case a.Has("host"):
-			c.Address, c.AddressFrom = host, "host"
-		default:
-			c.Address, c.AddressFrom = ":"+port, "port"
-		}
+	if c.Address, err = address(a); err != nil {
+		return nil, err
 	}
 	for _, f := range []struct {
 		name string
@@ -231,61 +234,24 @@ func ParseConnectArgs(a Args) (*ConnectArgs, *ErrorInfo) {
 		}
 		s, ok := a.String(f.name)
 		if !ok {
-			return nil, driverError("param_error", "DriverArgError", fmt.Sprintf(
-				"%s=%s: the SDK's config field is a Go string, a JSON %s cannot be passed (Go's type check rejects it)",
-				f.name, strings.TrimSpace(string(a[f.name])), jsonKind(a[f.name])))
+			return nil, refused(f.name, a[f.name], "the SDK's field for it is a Go string")
 		}
 		*f.dst = &s
 	}
 	if a.Has("secure") {
 		b, ok := a.Bool("secure")
 		if !ok {
-			return nil, driverError("param_error", "DriverArgError", fmt.Sprintf(
-				"secure=%s: the SDK's EnableTLSAuth is a Go bool", strings.TrimSpace(string(a["secure"]))))
+			return nil, refused("secure", a["secure"], "the SDK's EnableTLSAuth is a Go bool")
 		}
 		c.Secure = &b
 	}
-	if a.Has("timeout") {
-		t, err := TimeoutArg(a)
-		if err != nil {
-			return nil, err
-		}
-		c.Timeout = &t
+	if c.Timeout, err = a.Timeout("timeout"); err != nil {
+		return nil, err
 	}
-	var terr *ErrorInfo
-	if c.TLS, terr = c.TLSConfig(); terr != nil {
-		return nil, terr
+	if c.TLS, err = c.TLSConfig(); err != nil {
+		return nil, err
 	}
 	return c, nil
-}
-
-// TimeoutArg is the timeout argument (seconds, a number or a numeric string).
-func TimeoutArg(a Args) (time.Duration, *ErrorInfo) {
-	f, ok := a.Float("timeout")
-	if !ok {
-		s, isString := a.String("timeout")
-		var err error
-		if isString {
-			f, err = strconv.ParseFloat(strings.TrimSpace(s), 64)
-		}
-		if !isString || err != nil {
-			return 0, driverError("param_error", "DriverArgError", fmt.Sprintf(
-				"timeout=%s is not a number of seconds (the driver turns it into a context deadline)",
-				strings.TrimSpace(string(a["timeout"]))))
-		}
-	}
-	if f > 1e6 {
-		f = 1e6
-	}
-	return time.Duration(f * float64(time.Second)), nil
-}
-
-func textArg(a Args, name string, notes *[]string) string {
-	text, wasString := a.Text(name)
-	if _, isInt := a.Int(name); !wasString && !(name == "port" && isInt) {
-		*notes = append(*notes, fmt.Sprintf("%s %s (JSON %s) written as text into the address string", name, text, jsonKind(a[name])))
-	}
-	return text
 }
 
 func jsonKind(raw json.RawMessage) string {

@@ -21,37 +21,59 @@ type ErrorInfo struct {
 	Code     any            `json:"code"`
 	Message  string         `json:"message"`
 	Detail   map[string]any `json:"detail,omitempty"`
+	byDriver bool           // the driver answered, not the SDK (answered_by)
 }
 
-// driverError is an error the driver itself raises (not the SDK): Type says so.
+// driverError is an answer the driver gives itself, without the SDK deciding (answered_by: driver).
 func driverError(category, typ, message string) *ErrorInfo {
-	return &ErrorInfo{Category: category, Type: typ, Code: nil, Message: message,
-		Detail: map[string]any{"source": "driver"}}
+	return &ErrorInfo{Category: category, Type: typ, Code: nil, Message: message, byDriver: true}
+}
+
+// sdkPanic is a panic recovered from inside an SDK call (sdkCall): the SDK's behaviour, an
+// error answered_by sdk, type GoPanic (as the reproducer's step helper reports it too).
+type sdkPanic struct{ value any }
+
+func (p sdkPanic) Error() string { return fmt.Sprint(p.value) }
+
+// sdkCall runs one SDK call, turning a panic inside it into an sdkPanic error.
+func sdkCall(call func() error) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = sdkPanic{r}
+		}
+	}()
+	return call()
+}
+
+// Code is the error code the driver reports, and the reproducers print with the same few
+// lines: the gRPC status code anywhere along the wrap chain, else the code of a Milvus
+// (merr) error along it, else nil.
+func Code(err error) any {
+	if st, ok := grpcStatus(err); ok {
+		return int(st.Code())
+	}
+	if code, ok := MilvusCode(err); ok {
+		return int(code)
+	}
+	return nil
 }
 
 // classify maps an SDK error to the protocol's error object: the SDK's own
 // rules first, then what the Go SDKs share (gRPC status codes, Milvus error
 // codes, their common address checks, context and URL errors).
 func (d *driverState) classify(err error) *ErrorInfo {
-	info := &ErrorInfo{Type: fmt.Sprintf("%T", err), Message: err.Error(), Category: "unknown",
+	if p, ok := err.(sdkPanic); ok {
+		return &ErrorInfo{Category: "unknown", Type: "GoPanic", Code: nil, Message: p.Error()}
+	}
+	info := &ErrorInfo{Type: fmt.Sprintf("%T", err), Code: Code(err), Message: err.Error(), Category: "unknown",
 		Detail: map[string]any{"chain": typeChain(err)}}
-	st, hasStatus := grpcStatus(err)
-	if hasStatus {
-		info.Code = int(st.Code())
+	if st, ok := grpcStatus(err); ok {
 		info.Detail["grpc_code"] = st.Code().String()
 		info.Detail["grpc_message"] = st.Message()
 	}
-	mcode, hasMilvusCode := MilvusCode(err)
-	if hasMilvusCode && !hasStatus {
-		info.Code = int(mcode)
-		info.Detail["milvus_code"] = mcode
-	}
 	if d.sdk.Classify != nil {
-		if cat, code, ok := d.sdk.Classify(err); ok {
+		if cat, ok := d.sdk.Classify(err); ok {
 			info.Category = cat
-			if code != nil {
-				info.Code = code
-			}
 			return info
 		}
 	}

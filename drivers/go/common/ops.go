@@ -9,13 +9,12 @@ import (
 	"time"
 )
 
-// entry is one alias of the driver-side map. A disconnected client stays in
-// the map (closed=true) so that server_version or a second disconnect on that
-// alias still goes through the SDK and shows what the SDK does with a closed
-// client; reset forgets it.
+// entry is one alias of the driver-side map: the variable a program would
+// hold the client in. A disconnected client stays in the map (closed=true) so
+// that server_version or a second disconnect on that alias still goes through
+// the SDK and shows what the SDK does with a closed client; reset forgets it.
 type entry struct {
 	client Client
-	params map[string]any
 	closed bool
 }
 
@@ -32,9 +31,9 @@ func newDriverState(sdk SDK) *driverState {
 }
 
 func (d *driverState) dispatch(c *opCall, op string) (res opResult) {
-	defer func() {
+	defer func() { // a panic in the driver's own code (SDK calls recover theirs: sdkCall)
 		if r := recover(); r != nil {
-			res = opResult{err: driverError("unknown", "GoPanic", fmt.Sprintf("panic in op %q: %v", op, r))}
+			res = opResult{err: driverError("unknown", "DriverPanic", fmt.Sprintf("panic in op %q: %v", op, r))}
 		}
 	}()
 	switch op {
@@ -57,6 +56,24 @@ func (d *driverState) dispatch(c *opCall, op string) (res opResult) {
 		"op %q is not implemented by the %s driver (its SDK has no alias registry)", op, d.sdk.Driver))}
 }
 
+// lookup is the client a program would hold in the alias's variable; a driver answer
+// when the alias was never connected (no SDK call can be made: the SDK has no aliases).
+func (d *driverState) lookup(c *opCall) (string, *entry, *ErrorInfo) {
+	alias, err := c.args.Alias()
+	if err != nil {
+		return "", nil, err
+	}
+	d.mu.Lock()
+	e, ok := d.aliases[alias]
+	d.mu.Unlock()
+	if !ok {
+		return alias, nil, driverError("not_connected", "AliasNotFound", fmt.Sprintf(
+			"no client was ever made under alias %q: the SDK has no aliases, so there is no SDK call "+
+				"to make; the driver answered without the SDK", alias))
+	}
+	return alias, e, nil
+}
+
 // withTimeout narrows ctx by the timeout argument, when given.
 func withTimeout(ctx context.Context, t *time.Duration) (context.Context, context.CancelFunc) {
 	if t == nil {
@@ -72,8 +89,10 @@ func (d *driverState) connect(c *opCall) opResult {
 	}
 	ctx, cancel := withTimeout(c.ctx, a.Timeout)
 	defer cancel()
+	var client Client
+	var info map[string]any
 	start := time.Now()
-	client, info, err := d.sdk.Connect(ctx, a)
+	err := sdkCall(func() (err error) { client, info, err = d.sdk.Connect(ctx, a); return err })
 	elapsed := time.Since(start)
 	if err != nil {
 		return opResult{err: d.classify(err), elapsed: elapsed}
@@ -85,46 +104,37 @@ func (d *driverState) connect(c *opCall) opResult {
 		_ = client.Close(context.Background())
 		return opResult{}
 	}
-	result := map[string]any{"alias": a.Alias, "address": a.Address, "address_from": a.AddressFrom}
+	result := map[string]any{"alias": a.Alias, "address": a.Address}
 	for k, v := range info {
 		result[k] = v
 	}
-	if len(a.Notes) > 0 {
-		result["notes"] = a.Notes
-	}
-	if a.Timeout == nil {
-		result["timeout"] = "none given: the call was bounded by deadline_ms only"
-	}
 	// No alias registry in the SDK: connecting an alias again makes a new
-	// client (the SDK call above) and closes the one it replaces.
+	// client (the SDK call above) and closes the one it replaces, as a program
+	// assigning the variable again would.
 	if old, ok := d.aliases[a.Alias]; ok {
-		result["replaced"] = map[string]any{"params": old.params, "was_closed": old.closed,
-			"same_params": sameParams(old.params, a.Summary())}
+		result["replaced"] = map[string]any{"was_closed": old.closed}
 		if !old.closed {
 			closeStart := time.Now()
-			_ = old.client.Close(ctx)
+			_ = sdkCall(func() error { return old.client.Close(c.ctx) })
 			elapsed += time.Since(closeStart)
 		}
 	}
-	d.aliases[a.Alias] = &entry{client: client, params: a.Summary()}
+	d.aliases[a.Alias] = &entry{client: client}
 	return opResult{result: result, elapsed: elapsed}
 }
 
-func sameParams(a, b map[string]any) bool {
-	return fmt.Sprint(a) == fmt.Sprint(b) // fmt sorts map keys
-}
-
 func (d *driverState) disconnect(c *opCall) opResult {
-	alias, _ := c.args.Alias()
-	d.mu.Lock()
-	e, ok := d.aliases[alias]
-	d.mu.Unlock()
-	if !ok {
-		// Nothing to hand to the SDK: the alias was never connected.
-		return opResult{result: map[string]any{"alias": alias, "known": false}}
+	alias, e, lerr := d.lookup(c)
+	if lerr != nil && lerr.Type == "AliasNotFound" {
+		// Nothing to hand to the SDK, and nothing a program could write: a success
+		// no SDK call produced (as disconnecting an unknown alias is in pymilvus).
+		return opResult{byDriver: true, result: map[string]any{"alias": alias, "driver_note": lerr.Message}}
+	}
+	if lerr != nil {
+		return opResult{err: lerr}
 	}
 	start := time.Now()
-	err := e.client.Close(c.ctx)
+	err := sdkCall(func() error { return e.client.Close(c.ctx) })
 	elapsed := time.Since(start)
 	d.mu.Lock()
 	wasClosed := e.closed
@@ -133,20 +143,25 @@ func (d *driverState) disconnect(c *opCall) opResult {
 	if err != nil {
 		return opResult{err: d.classify(err), elapsed: elapsed}
 	}
-	return opResult{result: map[string]any{"alias": alias, "known": true, "was_closed": wasClosed}, elapsed: elapsed}
+	return opResult{result: map[string]any{"alias": alias, "was_closed": wasClosed}, elapsed: elapsed}
 }
 
+// serverVersion is the SDK's version call; a timeout argument is its context's
+// deadline (the Go SDKs' per-call timeout).
 func (d *driverState) serverVersion(c *opCall) opResult {
-	alias, _ := c.args.Alias()
-	d.mu.Lock()
-	e, ok := d.aliases[alias]
-	d.mu.Unlock()
-	if !ok {
-		return opResult{err: driverError("not_connected", "AliasNotFound", fmt.Sprintf(
-			"no client was ever connected under alias %q (driver-side map; the SDK has no aliases)", alias))}
+	alias, e, lerr := d.lookup(c)
+	if lerr != nil {
+		return opResult{err: lerr}
 	}
+	timeout, terr := c.args.Timeout("timeout")
+	if terr != nil {
+		return opResult{err: terr}
+	}
+	ctx, cancel := withTimeout(c.ctx, timeout)
+	defer cancel()
+	var v string
 	start := time.Now()
-	v, err := e.client.ServerVersion(c.ctx)
+	err := sdkCall(func() (err error) { v, err = e.client.ServerVersion(ctx); return err })
 	elapsed := time.Since(start)
 	if err != nil {
 		return opResult{err: d.classify(err), elapsed: elapsed}
@@ -202,24 +217,22 @@ func (d *driverState) openMany(c *opCall) opResult {
 			defer wg.Done()
 			defer func() { <-sem }()
 			defer func() {
-				if r := recover(); r != nil {
-					o.err = fmt.Errorf("panic: %v", r)
-				}
 				if o.err != nil {
 					o.errAt = time.Since(start)
 				}
 			}()
 			ctx, cancel := withTimeout(c.ctx, a.Timeout)
 			defer cancel()
+			var cl Client
 			t0 := time.Now()
-			cl, _, err := d.sdk.Connect(ctx, a)
+			err := sdkCall(func() (err error) { cl, _, err = d.sdk.Connect(ctx, a); return err })
 			o.connect = time.Since(t0)
 			if err != nil {
 				o.err = err
 				return
 			}
 			o.client, o.opened = cl, true
-			if _, err := cl.ServerVersion(c.ctx); err != nil {
+			if err := sdkCall(func() error { _, err := cl.ServerVersion(c.ctx); return err }); err != nil {
 				o.err = err
 				return
 			}
@@ -279,7 +292,7 @@ func (d *driverState) openMany(c *opCall) opResult {
 		sort.Float64s(latencies)
 		result["latency_p50_ms"], result["latency_p99_ms"] = latencies[n/2], latencies[int(float64(n)*0.99)]
 	}
-	return opResult{result: result, elapsed: elapsed}
+	return opResult{result: result, elapsed: elapsed, byDriver: attempted == 0} // no SDK call ran
 }
 
 func (d *driverState) closeMany(c *opCall) opResult {
@@ -289,7 +302,8 @@ func (d *driverState) closeMany(c *opCall) opResult {
 	d.mu.Unlock()
 	start := time.Now()
 	closeClients(clients)
-	return opResult{result: map[string]any{"closed": len(clients)}, elapsed: time.Since(start)}
+	// with nothing open, no SDK call ran
+	return opResult{result: map[string]any{"closed": len(clients)}, elapsed: time.Since(start), byDriver: len(clients) == 0}
 }
 
 func closeClients(clients []Client) {
@@ -298,7 +312,7 @@ func closeClients(clients []Client) {
 		wg.Add(1)
 		go func(cl Client) {
 			defer wg.Done()
-			_ = cl.Close(context.Background())
+			_ = sdkCall(func() error { return cl.Close(context.Background()) })
 		}(cl)
 	}
 	wg.Wait()
@@ -307,7 +321,7 @@ func closeClients(clients []Client) {
 func (d *driverState) reset(c *opCall) opResult {
 	start := time.Now()
 	n := d.closeAll(c.ctx)
-	return opResult{result: map[string]any{"closed": n}, elapsed: time.Since(start)}
+	return opResult{result: map[string]any{"closed": n}, elapsed: time.Since(start), byDriver: true}
 }
 
 // closeAll closes every open client (alias map and open_many) and forgets

@@ -1,8 +1,10 @@
 // Package driver is the SDK-independent half of the Go conformance drivers:
 // the JSON-lines loop of drivers/PROTOCOL.md, the driver-side alias map, the
 // deadline guard, open_many/close_many and the error classification the Go
-// SDKs share (gRPC status codes, Milvus error codes, context, URL parsing). Each driver's main.go supplies an SDK value: how to
-// connect with the SDK, and how to recognise the SDK's own error values.
+// SDKs share (gRPC status codes, Milvus error codes, context, URL parsing).
+// Each driver's main.go supplies an SDK value: how to connect with the SDK,
+// and how to recognise the SDK's own error values. ../repro.py writes the
+// same SDK calls as a standalone program.
 package driver
 
 import (
@@ -20,7 +22,7 @@ import (
 )
 
 // ProtocolVersion is the drivers/PROTOCOL.md version this package speaks.
-const ProtocolVersion = 1
+const ProtocolVersion = 2
 
 // Client is one SDK client object, as the driver keeps it under an alias.
 type Client interface {
@@ -38,22 +40,23 @@ type SDK struct {
 	// Capabilities (PROTOCOL.md section 7); nil = Capabilities below.
 	Capabilities []string
 	// Connect opens one client with the SDK. It must pass to the SDK only the
-	// arguments present in a, and must honour ctx (which carries the timeout).
+	// arguments present in a, and ctx (which carries the timeout, if any) as is.
 	// info is merged into the connect result (e.g. which SDK function was used).
 	Connect func(ctx context.Context, a *ConnectArgs) (c Client, info map[string]any, err error)
 	// Classify recognises the SDK's own error values; it returns ok=false to
 	// leave err to the generic rules (gRPC status, context, URL parsing).
-	// code is the SDK's error code, or nil.
-	Classify func(err error) (category string, code any, ok bool)
+	Classify func(err error) (category string, ok bool)
 }
 
 // Capabilities are what this package implements for a Go SDK that takes one
 // address string plus a config of credentials, database and TLS flag, and
-// whose connect honours a context: host/port are joined into the address
-// (PROTOCOL.md section 5). No defaults, handler, pool or alias registry.
+// whose calls take a context: host/port are joined into the address
+// (PROTOCOL.md section 5), a timeout is a context deadline. No defaults,
+// handler, pool or alias registry.
 var Capabilities = []string{
 	"connect.host_port", "connect.address", "connect.uri", "connect.user_password",
-	"connect.timeout", "connect.secure", "connect.tls_certs", "disconnect", "server_version", "open_many",
+	"connect.timeout", "connect.secure", "connect.tls_certs", "disconnect", "server_version",
+	"server_version.timeout", "open_many",
 }
 
 // stampedSDKVersion is set by build.py:
@@ -91,26 +94,28 @@ type request struct {
 }
 
 type response struct {
-	ID        json.RawMessage `json:"id"`
-	OK        bool            `json:"ok"`
-	Result    any             `json:"result,omitempty"`
-	ElapsedMS float64         `json:"elapsed_ms"`
-	Warnings  []string        `json:"warnings"`
-	Error     *ErrorInfo      `json:"error,omitempty"`
+	ID         json.RawMessage `json:"id"`
+	OK         bool            `json:"ok"`
+	AnsweredBy string          `json:"answered_by"`
+	Result     any             `json:"result,omitempty"`
+	ElapsedMS  float64         `json:"elapsed_ms"`
+	Warnings   []string        `json:"warnings"`
+	Error      *ErrorInfo      `json:"error,omitempty"`
 }
 
 // opResult is what an op handler hands back to the loop.
 type opResult struct {
-	result  map[string]any
-	err     *ErrorInfo
-	elapsed time.Duration // the SDK calls alone
+	result   map[string]any
+	err      *ErrorInfo
+	elapsed  time.Duration // the SDK calls alone
+	byDriver bool          // a success no SDK call produced (hello, reset, a driver note); errors say it themselves
 }
 
 const (
 	defaultDeadline = 30 * time.Second
-	// guardGrace: how long past deadline_ms the loop waits for an op whose
-	// SDK call ignores its context (the harness kills at deadline_ms + 5 s).
-	guardGrace = time.Second
+	// guardMargin: how long before deadline_ms the loop stops waiting for an SDK
+	// call that has not returned (at most a tenth of the deadline).
+	guardMargin = time.Second
 )
 
 // Run serves the protocol on stdin/stdout until stdin closes. It never returns
@@ -159,15 +164,16 @@ func isBlank(b []byte) bool {
 }
 
 // serve answers one request line. The op runs on the worker goroutine with a
-// context ending shortly before deadline_ms; if the SDK ignores that context,
-// the request is answered with a driver timeout guardGrace after deadline_ms
-// (the harness kills a driver at deadline_ms + 5 s) and whatever the op
+// context that has no deadline of its own (only a timeout argument sets one,
+// as a program would). If the SDK call has not returned shortly before
+// deadline_ms, the request is answered as category hang (the SDK's behaviour,
+// observed), the context is cancelled to end the call, and whatever the op
 // produces later is discarded (clients it opened are closed).
 func (d *driverState) serve(line []byte) response {
 	var req request
 	if err := json.Unmarshal(line, &req); err != nil {
-		return response{ID: json.RawMessage("null"), Warnings: []string{}, Error: driverError("param_error", "BadRequest",
-			fmt.Sprintf("request is not a JSON object with id/op/args: %v", err))}
+		return response{ID: json.RawMessage("null"), AnsweredBy: "driver", Warnings: []string{}, Error: driverError(
+			"param_error", "BadRequest", fmt.Sprintf("request is not a JSON object with id/op/args: %v", err))}
 	}
 	if len(req.ID) == 0 {
 		req.ID = json.RawMessage("null")
@@ -177,10 +183,11 @@ func (d *driverState) serve(line []byte) response {
 		deadline = time.Duration(*req.DeadlineMS * float64(time.Millisecond))
 	}
 	margin := deadline / 10
-	if margin > 500*time.Millisecond {
-		margin = 500 * time.Millisecond
+	if margin > guardMargin {
+		margin = guardMargin
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), deadline-margin)
+	// Cancelled once answered: it ends an SDK call the loop stopped waiting for.
+	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 
 	call := &opCall{ctx: ctx, args: Args(req.Args)}
@@ -189,7 +196,7 @@ func (d *driverState) serve(line []byte) response {
 		d.worker = newWorker()
 	}
 	d.worker <- func() { done <- d.dispatch(call, req.Op) }
-	guard := time.NewTimer(deadline + guardGrace)
+	guard := time.NewTimer(deadline - margin)
 	defer guard.Stop()
 
 	var res opResult
@@ -199,11 +206,15 @@ func (d *driverState) serve(line []byte) response {
 		call.abandoned.Store(true)
 		close(d.worker) // retire the stuck worker: it ends when the abandoned op returns
 		d.worker = nil
-		res = opResult{err: driverError("unknown", "DriverDeadline", fmt.Sprintf(
-			"op %q did not return within deadline_ms=%d (+%v): the SDK call ignored its context; the driver answered without it", req.Op, deadline.Milliseconds(), guardGrace))}
-		res.elapsed = deadline + guardGrace
+		res = opResult{elapsed: deadline - margin, err: &ErrorInfo{Category: "hang", Type: "DriverDeadline", Message: fmt.Sprintf(
+			"op %q: the SDK call had not returned %v after it started (deadline_ms=%d); the driver stopped waiting",
+			req.Op, deadline-margin, deadline.Milliseconds())}}
 	}
-	resp := response{ID: req.ID, OK: res.err == nil, ElapsedMS: ms(res.elapsed), Warnings: []string{}, Error: res.err}
+	by := "sdk"
+	if res.byDriver || (res.err != nil && res.err.byDriver) {
+		by = "driver"
+	}
+	resp := response{ID: req.ID, OK: res.err == nil, AnsweredBy: by, ElapsedMS: ms(res.elapsed), Warnings: []string{}, Error: res.err}
 	if res.err == nil {
 		if res.result == nil {
 			res.result = map[string]any{}
@@ -243,7 +254,7 @@ func (d *driverState) hello(c *opCall) opResult {
 	if p, ok := c.args.Int("protocol"); ok && p != ProtocolVersion {
 		fmt.Fprintf(os.Stderr, "driver: harness speaks protocol %d, this driver speaks %d\n", p, ProtocolVersion)
 	}
-	return opResult{result: map[string]any{
+	return opResult{byDriver: true, result: map[string]any{
 		"protocol":     ProtocolVersion,
 		"driver":       d.sdk.Driver,
 		"language":     "go",

@@ -26,6 +26,7 @@ func (s sdkClient) Close(context.Context) error                       { return s
 // connect uses the doc's call, client.NewGrpcClient(ctx, addr), when only an
 // address is given, and client.NewClient(ctx, client.Config{...}) (the SDK's
 // way to pass credentials, database and TLS) otherwise. The timeout is in ctx.
+// ../repro.py writes the same calls (its CONFIG_FIELDS: argument -> Config field).
 func connect(ctx context.Context, a *driver.ConnectArgs) (driver.Client, map[string]any, error) {
 	if a.OnlyAddress() {
 		c, err := client.NewGrpcClient(ctx, a.Address)
@@ -71,21 +72,21 @@ func connect(ctx context.Context, a *driver.ConnectArgs) (driver.Client, map[str
 
 // classify knows this SDK's own error values; gRPC statuses, Milvus error
 // codes, address checks, context and URL errors are left to the common rules.
-func classify(err error) (string, any, bool) {
+func classify(err error) (string, bool) {
 	msg := err.Error()
 	switch {
 	case errors.Is(err, client.ErrClientNotReady):
-		return "not_connected", nil, true
+		return "not_connected", true
 	case strings.HasPrefix(msg, "connect fail, "):
 		// The Connect RPC answered with a non-success status (plain error).
 		if _, ok := driver.GRPCStatus(err); !ok {
 			if driver.IsAuthMessage(msg) {
-				return "auth_failed", nil, true
+				return "auth_failed", true
 			}
-			return "internal", nil, true
+			return "internal", true
 		}
 	}
-	return "", nil, false
+	return "", false
 }
 
 func main() {
