@@ -160,7 +160,9 @@ def run_scenario(scenario: Scenario, driver: DriverProcess, endpoint: Optional[E
             if by_driver:  # neither a pass nor a fail: the SDK never answered this step
                 what = (response.get("error") or {}).get("message") or (response.get("result") or {}).get(
                     "driver_note") or "no SDK call was made"
-                run.driver_decided = f"step {index + 1} ({step.op}, {scenario.path}:{step.line}): {what}"
+                sdk_answered = any(s["response"].get("answered_by") == "sdk" for s in run.transcript)
+                if judge or not sdk_answered:  # an observation keeps what the SDK answered before
+                    run.driver_decided = f"step {index + 1} ({step.op}, {scenario.path}:{step.line}): {what}"
                 break
             if not judge:
                 continue

@@ -273,6 +273,12 @@ class ScenarioItem(pytest.Item):
 
     def _setup(self):
         state = self.config.stash[STATE]
+        # Which statements speak for this driver decide the cell's level, before anything is built or run.
+        statements, doc = spec_statements(), state.registry[self.driver].doc
+        level, grounds = cell_level(self.scenario, statements, doc)
+        if level is None:
+            pytest.skip(not_applicable_reason(self.scenario, statements, self.driver, doc))
+        self.record.update(level=level, grounds=grounds_json(grounds))
         if "full-scale" in self.scenario.tags and not state.ctx.full_scale:
             pytest.skip("a full-scale limit scenario (up to 65,536 connections, minutes per driver): "
                         "run with --full-scale")
@@ -288,11 +294,6 @@ class ScenarioItem(pytest.Item):
             "limitations": list(proc.manifest.limitations),
         }
         sdk_version = (hello.get("sdk") or {}).get("version", "")
-        statements = spec_statements()
-        level, grounds = cell_level(self.scenario, statements, proc.manifest.doc)
-        if level is None:
-            pytest.skip(not_applicable_reason(self.scenario, statements, self.driver, proc.manifest.doc))
-        self.record.update(level=level, grounds=grounds_json(grounds))
         gap = driver_gap(self.scenario, self.driver, hello.get("capabilities") or [], sdk_version)
         if gap:
             pytest.skip(gap)

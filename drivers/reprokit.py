@@ -50,5 +50,6 @@ def harness_instruction(step: dict) -> str:
 
 
 def json_literal(value) -> str:
-    """A JSON text, usable as a string or number literal in JavaScript, Go and Java too."""
+    """A JSON text, usable as a string or number literal in JavaScript and Java too (not in Go: Go
+    rejects the surrogate pairs it writes for characters outside the BMP)."""
     return json.dumps(value, ensure_ascii=True)

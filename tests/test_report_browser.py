@@ -55,3 +55,13 @@ def test_filters_hide_and_show_rows(page, tmp_path):
     assert node_only == ["connect.host-port"]
     by_group = visible_rows(browse(page, tmp_path, "--dump-dom", fragment="#group=defaults").stdout)
     assert by_group == ["defaults.everything"]
+
+
+def test_the_level_filter_and_the_reproducer_are_in_the_page(page, tmp_path):
+    should_only = visible_rows(browse(page, tmp_path, "--dump-dom", fragment="#level=should").stdout)
+    assert should_only == ["defaults.everything"]
+    must_only = visible_rows(browse(page, tmp_path, "--dump-dom", fragment="#level=must").stdout)
+    assert set(must_only) == {"connect.host-port", "raises.handler-not-grpc"}
+    dom = browse(page, tmp_path, "--dump-dom").stdout
+    assert "copy the program" in dom and "connections.connect('main', handler='HTTP')" in dom
+    assert "reproduced outside the harness" in dom and "norm: a planted norm" in dom

@@ -6,11 +6,12 @@ import json
 from html import escape
 
 from ..scenario.loader import spec_statements
+from ..scenario.model import LEVELS as STRENGTH
 
 SYMBOL = {"pass": "✔ pass", "fail": "✘ fail", "xfail": "≈ xfail", "flaky": "~ flaky", "observed": "◦ observed",
           "skip": "– skip", "error": "! error"}
 OUTCOME_ORDER = ("pass", "fail", "xfail", "flaky", "observed", "skip", "error")
-LEVELS = ("must", "should", "info")
+LEVELS = ("must", "should", "info")  # as shown; strength order is model.LEVELS (weakest first)
 
 CSS = """
 body{font:14px/1.45 system-ui,sans-serif;margin:24px;color:#1d1f23}
@@ -175,20 +176,26 @@ def _details(entry, logs_kept: bool = False) -> str:
 
 
 def _findings(data, by_scenario) -> str:
+    """Every scenario some SDK fails, strongest level first: who differs from what, who conforms."""
     items = []
     for scenario_id, (scenario, cells) in by_scenario.items():
-        ran = {d: e["outcome"] for d, e in cells.items() if e["outcome"] in ("pass", "fail", "xfail")}
-        failing = [d for d, o in ran.items() if o in ("fail", "xfail")]
+        ran = {d: e for d, e in cells.items() if e["outcome"] in ("pass", "fail", "xfail")}
+        failing = [d for d, e in ran.items() if e["outcome"] in ("fail", "xfail")]
         if not failing:
             continue
-        agree = [d for d, o in ran.items() if o == "pass"]
-        what = (f"{', '.join(failing)} differ{'s' if len(failing) == 1 else ''} from the doc"
+        level = max((ran[d].get("level") or "must" for d in failing), key=STRENGTH.index)
+        what_from = {"must": "the page", "should": "the SDK's own documentation or the suite's norm"}.get(level, "")
+        agree = [d for d, e in ran.items() if e["outcome"] == "pass"]
+        what = (f"{', '.join(failing)} differ{'s' if len(failing) == 1 else ''} from {what_from}"
                 + (f" while {', '.join(agree)} conform{'s' if len(agree) == 1 else ''}" if agree else ""))
         first = cells[failing[0]]
         evidence = (first.get("message") or "").splitlines()[0] if first.get("message") else ""
-        items.append(f"<li><a href='#{_cell_id(scenario_id, failing[0])}'>{escape(scenario_id)}</a>: "
-                     f"{escape(scenario['title'])} — {escape(what)}.<div class=muted>{escape(evidence)}</div></li>")
-    return "<ul>" + "".join(items) + "</ul>" if items else "<p>No finding: every scenario that ran conforms.</p>"
+        items.append((STRENGTH.index(level), f"<li>{_level_badge(level)}<a href='#{_cell_id(scenario_id, failing[0])}'>"
+                      f"{escape(scenario_id)}</a>: {escape(scenario['title'])} — {escape(what)}."
+                      f"<div class=muted>{escape(evidence)}</div></li>"))
+    if not items:
+        return "<p>No finding: every scenario that ran conforms.</p>"
+    return "<ul>" + "".join(html for _, html in sorted(items, key=lambda i: -i[0])) + "</ul>"  # must first
 
 
 PLOT_SERIES = ((1, "server-side TCP connections", "#2563eb", ""),
@@ -315,7 +322,7 @@ def _coverage(by_scenario, statements: dict) -> str:
 def _scenario_level(cells: dict, scenario: dict) -> str:
     """A row's level: the scenario's, or the highest its cells reached (a cell is capped by its statements)."""
     reached = [c.get("level") for c in cells.values() if c.get("level")]
-    return max(reached, key=LEVELS.index) if reached else scenario.get("level") or "must"
+    return max(reached, key=STRENGTH.index) if reached else scenario.get("level") or "must"
 
 
 def _row_grounds(cells: dict) -> str:

@@ -1,0 +1,60 @@
+"""The suite's own power, measured the way mutation testing does: break one behaviour in a local
+copy of the real SDK and check that the scenarios about that behaviour, and only they, turn red,
+each with a reproducer that shows it. The mutant is pymilvus itself (its released wheel, one
+method changed), run through `--sdk python=<checkout>` as an SDK team's CI gate would."""
+
+import json
+import shutil
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import pytest
+
+pytestmark = pytest.mark.slow
+
+VERSION = "2.6.17"  # the python driver's default (drivers/python/driver.yaml)
+# What pymilvus 2.6.17 itself fails (the suite's findings against it): red before any mutation.
+KNOWN_FINDINGS = {"raises.handler-not-grpc", "raises.pool-unsupported", "params.port-65535-is-valid"}
+
+
+def mutant_checkout(tmp_path: Path, module: str, old: str, new: str) -> Path:
+    """pymilvus's released wheel, unpacked into a source tree pip can install, with `old` -> `new`."""
+    wheels = tmp_path / "wheel"
+    subprocess.run([sys.executable, "-m", "pip", "download", "-q", "--no-deps", "--disable-pip-version-check",
+                    f"pymilvus=={VERSION}", "-d", str(wheels)], check=True, timeout=300)
+    unpacked = tmp_path / "unpacked"
+    zipfile.ZipFile(next(wheels.glob("*.whl"))).extractall(unpacked)
+    checkout = tmp_path / "pymilvus-mutant"
+    shutil.copytree(unpacked / "pymilvus", checkout / "pymilvus")
+    metadata = next(unpacked.glob("pymilvus-*.dist-info")).joinpath("METADATA").read_text().splitlines()
+    requires = [line.split(": ", 1)[1] for line in metadata if line.startswith("Requires-Dist:") and "extra ==" not in line]
+    (checkout / "pyproject.toml").write_text(
+        '[build-system]\nrequires = ["setuptools>=61"]\nbuild-backend = "setuptools.build_meta"\n\n'
+        f'[project]\nname = "pymilvus"\nversion = "{VERSION}"\nrequires-python = ">=3.8"\n'
+        f"dependencies = {json.dumps(requires)}\n\n"  # a JSON array of strings is a TOML array
+        + '[tool.setuptools.packages.find]\ninclude = ["pymilvus*"]\n\n'
+        '[tool.setuptools.package-data]\n"*" = ["*.pyi"]\n')
+    target = checkout / module
+    text = target.read_text()
+    assert text.count(old) == 1, f"the mutation's anchor is not unique in {module}"
+    target.write_text(text.replace(old, new))
+    return checkout
+
+
+def test_a_disconnect_that_closes_nothing_turns_exactly_the_disconnect_scenarios_red(run_suite, tmp_path):
+    mutant = mutant_checkout(
+        tmp_path, "pymilvus/orm/connections.py",
+        "        if alias in self._alias_handlers:\n            self._alias_handlers.pop(alias).close()\n\n"
+        "    async def async_disconnect",
+        "        pass  # mutant: disconnect closes nothing\n\n    async def async_disconnect")
+    run = run_suite("--driver", "python", "--sdk", f"python={mutant}", "-n", "2", timeout=1500)
+    assert run.results["drivers"]["python"]["build"]["source"] == str(mutant)
+    red = {o["scenario"]["id"] for o in run.results["outcomes"] if o["outcome"] in ("fail", "error")}
+    expected = {"disconnect.then-operation-fails", "disconnect.default-alias", "disconnect.only-that-alias",
+                "disconnect.twice", "disconnect.registry-forgets-connection"}
+    assert red - KNOWN_FINDINGS == expected, run.proc.stdout[-3000:]
+    for cell in run.results["outcomes"]:
+        if cell["scenario"]["id"] in expected:
+            assert cell["outcome"] == "fail" and cell["repro"]["reproduced"] is True, cell["repro"]
