@@ -1,5 +1,6 @@
 """A real conformance run of the quick suite through every registered driver,
-in parallel: every driver gives every scenario a result, none is an error."""
+in parallel: every driver gives every scenario a result, none is an error, and
+every verdict rests on the SDK's own answers (drivers/PROTOCOL.md, section 4)."""
 
 import pytest
 
@@ -37,4 +38,16 @@ def test_quick_suite_every_driver_every_scenario_has_a_result(run_suite):
             assert outcome["message"], outcome  # every skip says why
         if outcome["outcome"] == "fail":
             assert any(s["verdict"] == "mismatch" for s in outcome["transcript"])  # with the SDK's evidence
+            assert outcome["repro"]["reproduced"] is True, outcome["repro"]  # and shown again without the harness
+        assert outcome["verdict_source"] in ("sdk", "driver", "harness") and outcome["level"] in (
+            "must", "should", "info", None), outcome
+        answerers = [s["response"].get("answered_by") for s in outcome["transcript"]]
+        if outcome["outcome"] in ("pass", "fail", "xfail"):  # no verdict rests on a driver-made answer
+            assert outcome["verdict_source"] == "sdk" and set(answerers) <= {"sdk", "harness"}, outcome
+        if outcome["outcome"] == "observed":  # an observation of the SDK (a driver-made step ends it, marked)
+            assert outcome["verdict_source"] == "sdk" and "sdk" in answerers, outcome
+        if outcome["message"].startswith("decided by the driver"):
+            assert outcome["transcript"][-1]["response"]["answered_by"] == "driver"
+    for name, summary in results["summary"].items():
+        assert set(summary["levels"]) == {"must", "should", "info"}, name
     assert run.proc.returncode in (0, 1), run.proc.stdout[-3000:]

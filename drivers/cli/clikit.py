@@ -265,28 +265,25 @@ def split_warnings(err):
 # ---------------------------------------------------------------------------
 # What the installed version accepts.
 
-def parse_options(help_text):
-    opts, in_opts = set(), False
+def _listed(help_text, heading, pattern):
+    """The names a click help text lists under `heading` (Options:, Commands:)."""
+    names, inside = set(), False
     for line in help_text.split("\n"):
-        if line.strip().lower().startswith("options:"):
-            in_opts = True
+        if line.strip().lower().startswith(heading):
+            inside = True
             continue
-        m = in_opts and re.match(r"^\s{1,6}(-{1,2}[A-Za-z][\w-]*)(?:\s*,\s*(-{1,2}[A-Za-z][\w-]*))?", line)
+        m = inside and re.match(pattern, line)
         if m:
-            opts.update(o for o in m.groups() if o)
-    return opts
+            names.update(g for g in m.groups() if g)
+    return names
+
+
+def parse_options(help_text):
+    return _listed(help_text, "options:", r"^\s{1,6}(-{1,2}[A-Za-z][\w-]*)(?:\s*,\s*(-{1,2}[A-Za-z][\w-]*))?")
 
 
 def parse_commands(help_text):
-    cmds, in_cmds = set(), False
-    for line in help_text.split("\n"):
-        if line.strip().lower().startswith("commands:"):
-            in_cmds = True
-            continue
-        m = in_cmds and re.match(r"^\s{1,6}([a-z_][\w-]*)\b", line)
-        if m:
-            cmds.add(m.group(1))
-    return cmds
+    return _listed(help_text, "commands:", r"^\s{1,6}([a-z_][\w-]*)\b")
 
 
 def detect(session):
