@@ -330,7 +330,8 @@ def _row_grounds(cells: dict) -> str:
     for entry in cells.values():
         for statement in entry.get("grounds") or []:
             seen.setdefault(statement["id"], statement)
-    return "".join(_source(s) for s in seen.values())
+    strongest_first = sorted(seen.values(), key=lambda s: (-STRENGTH.index(s.get("level", "info")), s["id"]))
+    return "".join(_source(s) for s in strongest_first)
 
 
 def _summary_row(column: str, sdk: str, counts: dict) -> str:
