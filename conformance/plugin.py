@@ -63,6 +63,9 @@ def pytest_addoption(parser):
     group.addoption("--baseline", default=None, metavar="RESULTS_JSON",
                     help="CI gate: compare with an earlier results.json; the exit status says whether a pass "
                          "became a fail (regression), whatever else fails")
+    group.addoption("--gate-allow-skip", action="store_true",
+                    help="with --baseline: accept cells that passed in the baseline and are skipped now (by "
+                         "default they fail the gate: a check a release leaves by being skipped is not a pass)")
     group.addoption("--registry", default="", metavar="REGISTRY_YAML",
                     help="the drivers' registry (default drivers/registry.yaml): another one runs drivers from "
                          "elsewhere, e.g. a driver under development")
@@ -460,7 +463,8 @@ def pytest_sessionfinish(session, exitstatus):
     state.pool.shutdown(keep_logs_in=report_dir / "logs" if collector.any_problem() else None)
     baseline = session.config.getoption("baseline")
     if baseline:
-        verdict = gate.compare(gate.load_baseline(baseline), results, session.config.getoption("gate_level"))
+        verdict = gate.compare(gate.load_baseline(baseline), results, session.config.getoption("gate_level"),
+                               session.config.getoption("gate_allow_skip"))
         write_json(report_dir / "gate.json", verdict)
         collector.gate_lines = gate.summary_lines(verdict, baseline)
         if exitstatus in (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED):

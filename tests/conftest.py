@@ -11,6 +11,13 @@ from suite_runs import SuiteRun
 FIXTURES = Path(__file__).parent / "fixtures"
 
 
+def pytest_configure(config):
+    """Tests marked xdist_group("documented-ports") start servers on the documented ports 19530 and
+    9091, which one server at a time can hold: under -n they run on one worker, one after the other."""
+    if getattr(config.option, "dist", "no") == "load":
+        config.option.dist = "loadgroup"
+
+
 @pytest.fixture
 def run_suite(tmp_path):
     """Run `pytest conformance ...` for real (a real SDK, a real server) in a child process."""

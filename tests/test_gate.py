@@ -5,7 +5,7 @@ import json
 import pytest
 
 from conformance.errors import ConformanceError
-from conformance.report.gate import compare, load_baseline
+from conformance.report.gate import compare, load_baseline, summary_lines
 
 
 def results(levels=None, **cells):
@@ -58,3 +58,26 @@ def test_info_cells_and_flaky_cells_never_fail_the_gate():
         gate = compare(before, after, gate_level=gate_level)
         assert gate["passed"] is True, gate
     assert [e["cell"] for e in compare(before, after)["flaky"]] == ["f[py]"]
+
+
+def test_a_pass_that_is_now_skipped_fails_the_gate_with_its_reason_unless_allowed():
+    before = results(a__py="pass", b__py="pass")
+    after = results(a__py="skip", b__py="pass")
+    after["outcomes"][0]["message"] = "profile 'default_port' needs port 9091, which is taken by pid 7"
+    gate = compare(before, after)
+    assert gate["passed"] is False and gate["regressions"] == []
+    assert gate["passed_now_skipped"] == [{"cell": "a[py]", "before": "pass", "after": "skip", "level": "must",
+                                           "reason": "profile 'default_port' needs port 9091, which is taken by pid 7"}]
+    lines = summary_lines(gate, "base.json")
+    assert "FAILED - 0 regression(s), 1 passed and now skipped" in lines[0]
+    assert "skipped: a[py] (must): pass -> skip, because profile 'default_port' needs port 9091" in lines[1]
+    allowed = compare(before, after, allow_skip=True)
+    assert allowed["passed"] is True and allowed["allow_skip"] is True
+    assert "1 passed and now skipped (accepted: --gate-allow-skip)" in summary_lines(allowed, "base.json")[0]
+
+
+def test_a_skip_below_the_gate_level_does_not_fail_it():
+    levels = {"s": "should"}
+    gate = compare(results(levels, s__py="pass"), results(levels, s__py="skip"))
+    assert gate["passed"] is True and gate["passed_now_skipped"] == []
+    assert compare(results(levels, s__py="pass"), results(levels, s__py="skip"), gate_level="should")["passed"] is False

@@ -33,6 +33,7 @@ handle on a running server with `ContainerServer.attach(endpoint)`.
 import argparse
 import json
 import os
+import re
 import resource
 import secrets
 import shutil
@@ -128,6 +129,27 @@ def _alive(pid: int, start: str = "") -> bool:
     if not alive(pid):
         return False
     return not start or not process_start(pid) or process_start(pid) == start
+
+
+def container_of_ended_run(pid: int) -> bool:
+    """Whether `pid` runs in a container of this suite whose owner is gone (its watcher removes it)."""
+    try:
+        cgroup = Path(f"/proc/{pid}/cgroup").read_text()
+    except OSError:
+        return False
+    match = re.search(r"(?:docker[-/])([0-9a-f]{64})", cgroup)
+    if not match:
+        return False
+    try:
+        labels = docker_client(timeout=5).containers.get(match.group(1)).labels
+    except Exception:  # no engine, no such container: not one we know to be ending
+        return False
+    if LABEL_OWNER not in labels or labels.get(LABEL_HOST, host_id()) != host_id():
+        return False
+    try:
+        return not _alive(int(labels[LABEL_OWNER]), labels.get(LABEL_OWNER_START, ""))
+    except ValueError:
+        return False
 
 
 def sweep_stale_containers(client=None) -> list:

@@ -23,7 +23,7 @@ import yaml
 from ..errors import ServerStartError, ServerUnavailable
 from . import distribution, tls
 from .pids import alive
-from .ports import describe_listener, free_ports, port_is_free
+from .ports import describe_listener, free_ports, wait_for_port
 from .profiles import Endpoint, Profile
 
 READY_TIMEOUT_SECONDS = 180
@@ -152,7 +152,7 @@ def choose_ports(profile: Profile) -> dict:
     for key, wanted in (("proxy_port", profile.grpc_port), ("http_port", profile.http_port)):
         if wanted is None:
             continue
-        if not port_is_free(wanted):
+        if not wait_for_port(wanted):  # a server of an ended run is waited for, briefly; nothing else is
             holder = describe_listener(wanted)
             raise ServerUnavailable(
                 f"profile '{profile.name}' needs port {wanted}, which is taken"

@@ -1,8 +1,18 @@
-"""Loopback port helpers."""
+"""Loopback port helpers: free ports, whether a documented port is free, who holds it."""
 
 import contextlib
 import os
+import re
 import socket
+import time
+from typing import Optional
+
+from .pids import alive
+
+# The scratch folder of a run carries its controller's pid (conformance/run.py, SCRATCH_PREFIX); an
+# embedded server runs from it, so its command line names the run it belongs to.
+SUITE_SERVER = re.compile(r"milvus-conformance-run-(\d+)-")
+PORT_WAIT_SECONDS = 30  # a server of an ended run stops within seconds (its keeper: SIGTERM, 3 s, SIGKILL)
 
 
 def free_ports(count: int) -> list:
@@ -17,8 +27,11 @@ def free_ports(count: int) -> list:
 
 
 def port_is_free(port: int) -> bool:
-    """True when nothing listens on `port` on any local address."""
+    """True when a server could listen on `port` now: bound the way Milvus binds (Go's listeners
+    set SO_REUSEADDR), so the TIME_WAIT connections a server that just stopped leaves behind do not
+    count as taken; a listener does."""
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             sock.bind(("", port))
         except OSError:
@@ -26,8 +39,8 @@ def port_is_free(port: int) -> bool:
     return True
 
 
-def describe_listener(port: int) -> str:
-    """Best effort: which process holds a TCP port (for the 'port taken' message)."""
+def listener_pid(port: int) -> Optional[int]:
+    """Best effort: the process listening on a TCP port."""
     try:
         inode = None
         with open("/proc/net/tcp") as tcp, open("/proc/net/tcp6") as tcp6:
@@ -37,16 +50,50 @@ def describe_listener(port: int) -> str:
                     inode = parts[9]
                     break
         if inode is None:
-            return ""
+            return None
         for pid in filter(str.isdigit, os.listdir("/proc")):
             try:
-                for fd in os.listdir(f"/proc/{pid}/fd"):
-                    if os.readlink(f"/proc/{pid}/fd/{fd}") == f"socket:[{inode}]":
-                        with open(f"/proc/{pid}/cmdline", "rb") as cmd:
-                            command = cmd.read().replace(b"\0", b" ").decode().strip()
-                        return f"pid {pid} ({command[:120]})"
+                if any(os.readlink(f"/proc/{pid}/fd/{fd}") == f"socket:[{inode}]" for fd in os.listdir(f"/proc/{pid}/fd")):
+                    return int(pid)
             except OSError:
                 continue
     except OSError:
         pass
-    return ""
+    return None
+
+
+def _command_line(pid: int) -> str:
+    try:
+        with open(f"/proc/{pid}/cmdline", "rb") as cmd:
+            return cmd.read().replace(b"\0", b" ").decode(errors="replace").strip()
+    except OSError:
+        return ""
+
+
+def describe_listener(port: int) -> str:
+    """Best effort: which process holds a TCP port (for the 'port taken' message)."""
+    pid = listener_pid(port)
+    return f"pid {pid} ({_command_line(pid)[:120]})" if pid else ""
+
+
+def ending_suite_server(pid: int) -> bool:
+    """Whether `pid` is a server this suite started for a run that is over (its controller is gone):
+    its keeper, or its container's watcher, is stopping it."""
+    match = SUITE_SERVER.search(_command_line(pid))
+    if match:
+        return not alive(int(match.group(1)))
+    from .container import container_of_ended_run  # a containerized server: its labels name the run
+
+    return container_of_ended_run(pid)
+
+
+def wait_for_port(port: int, seconds: float = PORT_WAIT_SECONDS) -> bool:
+    """True once `port` is free. Waits, up to `seconds`, only while it is held by a server of this
+    suite that is shutting down; anything else holding it answers False at once."""
+    limit = time.monotonic() + seconds
+    while not port_is_free(port):
+        pid = listener_pid(port)
+        if (pid and not ending_suite_server(pid)) or time.monotonic() > limit:
+            return False
+        time.sleep(0.25)
+    return True
