@@ -94,3 +94,28 @@ def test_a_limit_run_reports_every_field_the_skip_reason_and_the_report_read(tmp
     assert result["budget_s"] == 1 and result["verified"] == 0 and result["freed"]
     assert limit_skip_reason({"ok": True, "result": dict(result, not_attempted=10)}).startswith(
         "time budget of 1 s ran out")
+
+
+def test_without_a_server_pid_the_server_the_harness_would_start_bounds_the_ceiling():
+    """The server the harness starts inherits this process's open-files limit (a container gets it
+    as nofile): without its pid, that limit, less what an idle server holds, is a bound too."""
+    from conformance.limits.preflight import FILES_RESERVED, SERVER_IDLE_FILES
+
+    hard = resource.getrlimit(resource.RLIMIT_NOFILE)[1]
+    for provider, how in (("embedded", "embedded: it inherits this process's limit"),
+                          ("container", "container: the harness gives it this process's hard limit")):
+        result = verdict(target=65_536, provider=provider)
+        server = next(b for b in result["bounds"] if b["name"] == "server_open_files")
+        assert server["connections"] == hard - SERVER_IDLE_FILES - FILES_RESERVED
+        assert how in server["because"] and result["server"] == provider
+        if hard < 65_536:  # here: 20,000, so about 19,730 connections, below the 28,232 ephemeral ports
+            assert result["ceiling"] == server["connections"]
+            assert result["sentence"].startswith(f"limited by the environment at {server['connections']:,} "
+                                                 f"connections, because a server the harness starts may open")
+
+
+def test_a_server_the_harness_does_not_start_is_said_to_be_unknown():
+    result = verdict(target=65_536, provider="uri", uri="http://127.0.0.1:19530")
+    assert "server_open_files" not in [b["name"] for b in result["bounds"]]
+    assert result["sentence"].endswith("the server at http://127.0.0.1:19530 is not started by the harness, so "
+                                       "its own open-files and memory limits are not known here and may be lower")
