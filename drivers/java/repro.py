@@ -84,35 +84,29 @@ CONNECT_ARGS = ("host", "port", "uri", "user", "password", "token", "db_name", "
                 "ca_cert", "client_cert", "client_key", "server_name", "timeout")
 
 
+def _text_setters(args: dict, setters) -> list:
+    """setter(<string literal>) for each of `setters` ((arg, setter), in order) the request names."""
+    return [f"{setter}({string(args, k)})" for k, setter in setters if k in args]
+
+
 def v1_setters(args: dict) -> list:
     """ConnectParam.Builder calls, as V1Flavour.open() makes them."""
     only(args, CONNECT_ARGS, "ConnectParam")
-    calls = []
-    if "host" in args:
-        calls.append(f"withHost({string(args, 'host')})")
+    calls = _text_setters(args, (("host", "withHost"),))
     if "port" in args:
         calls.append(f"withPort({integer(args, 'port')})")
-    if "uri" in args:
-        calls.append(f"withUri({string(args, 'uri')})")
+    calls += _text_setters(args, (("uri", "withUri"),))
     if ("user" in args) != ("password" in args):
         raise DriverAnswer("DriverUnsupportedArg", "ConnectParam.Builder.withAuthorization(user, password) takes both")
     if "user" in args:
         calls.append(f"withAuthorization({string(args, 'user')}, {string(args, 'password')})")
-    if "token" in args:
-        calls.append(f"withToken({string(args, 'token')})")
-    if "db_name" in args:
-        calls.append(f"withDatabaseName({string(args, 'db_name')})")
+    calls += _text_setters(args, (("token", "withToken"), ("db_name", "withDatabaseName")))
     if "secure" in args:
         calls.append(f"withSecure({boolean(args, 'secure')})")
     two_way = "client_cert" in args or "client_key" in args
-    if "ca_cert" in args:
-        calls.append(f"{'withCaPemPath' if two_way else 'withServerPemPath'}({string(args, 'ca_cert')})")
-    if "client_cert" in args:
-        calls.append(f"withClientPemPath({string(args, 'client_cert')})")
-    if "client_key" in args:
-        calls.append(f"withClientKeyPath({string(args, 'client_key')})")
-    if "server_name" in args:
-        calls.append(f"withServerName({string(args, 'server_name')})")
+    calls += _text_setters(args, (("ca_cert", "withCaPemPath" if two_way else "withServerPemPath"),
+                                  ("client_cert", "withClientPemPath"), ("client_key", "withClientKeyPath"),
+                                  ("server_name", "withServerName")))
     if "timeout" in args:
         calls.append(f"withConnectTimeout({millis(args['timeout'])}, TimeUnit.MILLISECONDS)")
     return calls
@@ -131,17 +125,14 @@ def v2_setters(args: dict) -> list:
         if not isinstance(args["host"], str):
             raise _type_error("host", "a string", args["host"])
         calls.append(f"uri({json_literal('http://' + args['host'] + ':' + integer(args, 'port'))})")
-    for k, setter in (("user", "username"), ("password", "password"), ("token", "token"), ("db_name", "dbName")):
-        if k in args:
-            calls.append(f"{setter}({string(args, k)})")
+    calls += _text_setters(args, (("user", "username"), ("password", "password"), ("token", "token"),
+                                  ("db_name", "dbName")))
     if "secure" in args:
         calls.append(f"secure({boolean(args, 'secure')})")
     two_way = "client_cert" in args or "client_key" in args
-    if "ca_cert" in args:
-        calls.append(f"{'caPemPath' if two_way else 'serverPemPath'}({string(args, 'ca_cert')})")
-    for k, setter in (("client_cert", "clientPemPath"), ("client_key", "clientKeyPath"), ("server_name", "serverName")):
-        if k in args:
-            calls.append(f"{setter}({string(args, k)})")
+    calls += _text_setters(args, (("ca_cert", "caPemPath" if two_way else "serverPemPath"),
+                                  ("client_cert", "clientPemPath"), ("client_key", "clientKeyPath"),
+                                  ("server_name", "serverName")))
     if "timeout" in args:
         calls.append(f"connectTimeoutMs({millis(args['timeout'])})")
     return calls
