@@ -410,10 +410,20 @@ def _allure_story(item) -> None:
     allure.dynamic.tag(item.driver, *item.scenario.tags)
     for ref in item.scenario.spec:
         allure.dynamic.label("spec", ref)
+    level = item.record.get("level")
+    if level:  # the requirement level as allure's severity: what the page says is critical
+        allure.dynamic.label("level", level)
+        allure.dynamic.severity({"must": allure.severity_level.CRITICAL, "should": allure.severity_level.NORMAL,
+                                 "info": allure.severity_level.TRIVIAL}[level])
     for step in item.record["transcript"]:
         with allure.step(f"{step['op']} {json.dumps(step['args'])} -> {step['verdict']}"):
             allure.attach(json.dumps(step, indent=2, default=str), name="transcript",
                           attachment_type=allure.attachment_type.JSON)
+    repro = item.record.get("repro") or {}
+    if repro.get("program"):  # the standalone program that shows the failure without the harness
+        allure.attach(repro["program"], name=f"reproducer ({repro.get('language')}, "
+                      f"{'reproduced' if repro.get('reproduced') else 'not reproduced'})",
+                      attachment_type=allure.attachment_type.TEXT)
     log_path = (item.record.get("server") or {}).get("log_path")
     if log_path and Path(log_path).exists():  # the server's log so far, for the story of this cell
         allure.attach(Path(log_path).read_text(errors="replace")[-20000:], name="server log (tail)",

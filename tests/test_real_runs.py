@@ -41,6 +41,8 @@ def test_valid_pass_fixtures_all_pass(run_suite, tmp_path):
     for result in allure:
         labels = {(label["name"], label["value"]) for label in result["labels"]}
         assert ("tag", "python") in labels and any(name == "spec" for name, _ in labels)
+        assert ("level", "must") in labels or ("level", "info") in labels  # and the level as allure severity
+        assert ("severity", "critical") in labels or ("severity", "trivial") in labels
         assert result["steps"] and result["steps"][0]["attachments"][0]["name"] == "transcript"
         assert any(a["name"] == "server log (tail)" for a in result.get("attachments", []))
 
