@@ -174,11 +174,11 @@ def run_scenario(scenario: Scenario, driver: DriverProcess, endpoint: Optional[E
             if stop:  # an accepted outcome that makes the remaining steps moot
                 run.transcript[-1]["note"] = (step.note + " " if step.note else "") + "(scenario ends here)"
                 break
-        driver.abandon_pending()  # steps sent after the one that ended the scenario
+        driver.abandon_pending()  # steps sent after the one that ended the scenario: idle before a reproducer
         if run.failure and on_failure is not None:
             _restore(values, control)
             run.repro = on_failure(run, lambda step, args: _harness_step(step, args, values, control, driver))
     finally:
-        driver.abandon_pending()
+        driver.abandon_pending()  # (again, when a step raised)
         values.close()
     return run

@@ -322,7 +322,7 @@ class ScenarioItem(pytest.Item):
             proc.stop()
             if self.control is not None:
                 self.control.restore()
-            second, second_error = self._attempt(proc, endpoint, judge, self._reproducer(state, proc, endpoint))
+            second, second_error = self._attempt(proc, endpoint, judge, self._reproducer(state, proc, build, endpoint))
             self.record["attempts"] = [_attempt_json(first, first_error), _attempt_json(second, second_error)]
             self.flaky = _attempt_outcome(first, first_error) != _attempt_outcome(second, second_error)
             if not self.flaky and second_error is not None:
@@ -346,9 +346,7 @@ class ScenarioItem(pytest.Item):
             self.record["stderr_tail"] = exc.stderr_tail or proc.stderr_tail()
             return None, exc
 
-    def _reproducer(self, state, proc, endpoint):
-        build = state.build(self.driver)
-
+    def _reproducer(self, state, proc, build, endpoint):
         def on_failure(run, act):
             return reproduce(proc.manifest, build, proc.hello or {}, self.scenario, self.column, endpoint, run, act,
                              state.ctx.report_path / "repro", deadline_for)
