@@ -23,10 +23,11 @@ time.sleep(float(sys.argv[2]))
 """
 
 
-def hold(port: int, seconds: float, *tag: str) -> subprocess.Popen:
-    """A listener on `port` for `seconds`; `tag` only goes into its command line (what the harness reads)."""
+def hold(port: int, seconds: float, *tag: str, env=None) -> subprocess.Popen:
+    """A listener on `port` for `seconds`; `tag` only goes into its command line, `env` into its
+    environment (what the harness reads)."""
     proc = subprocess.Popen([sys.executable, "-c", HOLDER, str(port), str(seconds), *tag], stdout=subprocess.PIPE,
-                            text=True)
+                            text=True, env={**os.environ, **(env or {})})
     assert proc.stdout.readline().strip() == "listening"
     return proc
 
@@ -56,9 +57,13 @@ def test_connections_left_in_time_wait_do_not_make_a_port_taken():
     assert port_is_free(port)  # as Milvus binds it: free
 
 
-def test_a_server_of_a_run_that_is_over_is_waited_for():
+@pytest.mark.parametrize("where", ["command line", "MILVUS_RUN_DIR"])
+def test_a_server_of_a_run_that_is_over_is_waited_for(where):
+    """The run's scratch folder (its name carries the run's controller pid) names the run: in the
+    server's command line, or in the MILVUS_RUN_DIR of an embedded server, which runs the cached binary."""
     (port,) = free_ports(1)
-    holder = hold(port, 1.5, f"/tmp/milvus-conformance-run-{gone_pid()}-x/servers/bin/milvus")
+    run_dir = f"/tmp/milvus-conformance-run-{gone_pid()}-x/servers/default_port/run"
+    holder = hold(port, 1.5, run_dir) if where == "command line" else hold(port, 1.5, env={"MILVUS_RUN_DIR": run_dir})
     try:
         started = time.monotonic()
         assert wait_for_port(port, seconds=20) is True

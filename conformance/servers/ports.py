@@ -76,10 +76,19 @@ def describe_listener(port: int) -> str:
     return f"pid {pid} ({_command_line(pid)[:120]})" if pid else ""
 
 
+def _environment(pid: int) -> str:
+    try:
+        with open(f"/proc/{pid}/environ", "rb") as env:
+            return env.read().replace(b"\0", b" ").decode(errors="replace")
+    except OSError:
+        return ""
+
+
 def ending_suite_server(pid: int) -> bool:
     """Whether `pid` is a server this suite started for a run that is over (its controller is gone):
-    its keeper, or its container's watcher, is stopping it."""
-    match = SUITE_SERVER.search(_command_line(pid))
+    its keeper, or its container's watcher, is stopping it. An embedded server runs the cached
+    binary; its MILVUS_RUN_DIR lies in its run's scratch folder, which names the run."""
+    match = SUITE_SERVER.search(_command_line(pid)) or SUITE_SERVER.search(_environment(pid))
     if match:
         return not alive(int(match.group(1)))
     from .container import container_of_ended_run  # a containerized server: its labels name the run
