@@ -9,8 +9,8 @@ from typing import Optional
 
 from .pids import alive
 
-# The scratch folder of a run carries its controller's pid (conformance/run.py, SCRATCH_PREFIX); an
-# embedded server runs from it, so its command line names the run it belongs to.
+# The scratch folder of a run carries its controller's pid (conformance/run.py, SCRATCH_PREFIX); a
+# server's command line or its MILVUS_RUN_DIR (an embedded server's run folder) lies in it.
 SUITE_SERVER = re.compile(r"milvus-conformance-run-(\d+)-")
 PORT_WAIT_SECONDS = 30  # a server of an ended run stops within seconds (its keeper: SIGTERM, 3 s, SIGKILL)
 
@@ -62,10 +62,11 @@ def listener_pid(port: int) -> Optional[int]:
     return None
 
 
-def _command_line(pid: int) -> str:
+def _proc_text(pid: int, name: str) -> str:
+    """/proc/<pid>/<name> (cmdline, environ) as one line of text; "" when it cannot be read."""
     try:
-        with open(f"/proc/{pid}/cmdline", "rb") as cmd:
-            return cmd.read().replace(b"\0", b" ").decode(errors="replace").strip()
+        with open(f"/proc/{pid}/{name}", "rb") as data:
+            return data.read().replace(b"\0", b" ").decode(errors="replace").strip()
     except OSError:
         return ""
 
@@ -73,22 +74,14 @@ def _command_line(pid: int) -> str:
 def describe_listener(port: int) -> str:
     """Best effort: which process holds a TCP port (for the 'port taken' message)."""
     pid = listener_pid(port)
-    return f"pid {pid} ({_command_line(pid)[:120]})" if pid else ""
-
-
-def _environment(pid: int) -> str:
-    try:
-        with open(f"/proc/{pid}/environ", "rb") as env:
-            return env.read().replace(b"\0", b" ").decode(errors="replace")
-    except OSError:
-        return ""
+    return f"pid {pid} ({_proc_text(pid, 'cmdline')[:120]})" if pid else ""
 
 
 def ending_suite_server(pid: int) -> bool:
     """Whether `pid` is a server this suite started for a run that is over (its controller is gone):
     its keeper, or its container's watcher, is stopping it. An embedded server runs the cached
     binary; its MILVUS_RUN_DIR lies in its run's scratch folder, which names the run."""
-    match = SUITE_SERVER.search(_command_line(pid)) or SUITE_SERVER.search(_environment(pid))
+    match = SUITE_SERVER.search(_proc_text(pid, "cmdline")) or SUITE_SERVER.search(_proc_text(pid, "environ"))
     if match:
         return not alive(int(match.group(1)))
     from .container import container_of_ended_run  # a containerized server: its labels name the run
@@ -99,10 +92,12 @@ def ending_suite_server(pid: int) -> bool:
 def wait_for_port(port: int, seconds: float = PORT_WAIT_SECONDS) -> bool:
     """True once `port` is free. Waits, up to `seconds`, only while it is held by a server of this
     suite that is shutting down; anything else holding it answers False at once."""
-    limit = time.monotonic() + seconds
+    limit, judged = time.monotonic() + seconds, {}  # pid -> whether it is ending (asked once per holder)
     while not port_is_free(port):
         pid = listener_pid(port)
-        if (pid and not ending_suite_server(pid)) or time.monotonic() > limit:
+        if pid and pid not in judged:
+            judged[pid] = ending_suite_server(pid)
+        if (pid and not judged[pid]) or time.monotonic() > limit:
             return False
         time.sleep(0.25)
     return True
