@@ -7,11 +7,10 @@ from html import escape
 
 from ..scenario.loader import spec_statements
 from ..scenario.model import LEVELS as STRENGTH
+from .results import LEVEL_NAMES as LEVELS, OUTCOMES as OUTCOME_ORDER
 
 SYMBOL = {"pass": "✔ pass", "fail": "✘ fail", "xfail": "≈ xfail", "flaky": "~ flaky", "observed": "◦ observed",
           "skip": "– skip", "error": "! error"}
-OUTCOME_ORDER = ("pass", "fail", "xfail", "flaky", "observed", "skip", "error")
-LEVELS = ("must", "should", "info")  # as shown; strength order is model.LEVELS (weakest first)
 
 CSS = """
 body{font:14px/1.45 system-ui,sans-serif;margin:24px;color:#1d1f23}

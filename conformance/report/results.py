@@ -14,9 +14,10 @@ from ..drivers.process import PROTOCOL_VERSION
 from ..paths import DEFAULT_REPORTS_DIR, SPEC_FILE
 from ..run import RunContext, write_json
 from ..scenario.loader import spec_statements
+from ..scenario.model import LEVELS
 
 OUTCOMES = ("pass", "fail", "xfail", "flaky", "observed", "skip", "error")
-LEVEL_NAMES = ("must", "should", "info")
+LEVEL_NAMES = tuple(reversed(LEVELS))  # strongest first, as shown (model.LEVELS is weakest first)
 
 
 def _skip_reason(longrepr) -> str:
