@@ -4,18 +4,21 @@ import sys
 from pathlib import Path
 
 import pytest
+from filelock import FileLock
 
-from conformance.paths import REPO_ROOT
+from conformance.paths import REPO_ROOT, cache_dir
 from suite_runs import SuiteRun
 
 FIXTURES = Path(__file__).parent / "fixtures"
 
 
-def pytest_configure(config):
-    """Tests marked xdist_group("documented-ports") start servers on the documented ports 19530 and
-    9091, which one server at a time can hold: under -n they run on one worker, one after the other."""
-    if getattr(config.option, "dist", "no") == "load":
-        config.option.dist = "loadgroup"
+@pytest.fixture
+def documented_ports():
+    """For tests whose runs start servers on the documented ports 19530 and 9091, which one server at
+    a time can hold: one such test at a time, across xdist workers (a file lock; xdist_group does not
+    group here, pytest 9 ignores the nodeid suffix xdist 3.8 sets)."""
+    with FileLock(str(cache_dir() / "tests-documented-ports.lock")):
+        yield
 
 
 @pytest.fixture

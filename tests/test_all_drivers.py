@@ -9,7 +9,7 @@ from conformance.paths import SCENARIOS_DIR, SPEC_FILE
 from conformance.scenario.doc_examples import example_scenarios
 from conformance.scenario.loader import load_tree
 
-pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("documented-ports")]
+pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("documented_ports")]
 
 
 def test_quick_suite_every_driver_every_scenario_has_a_result(run_suite):

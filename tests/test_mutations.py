@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("documented-ports")]  # runs the default_port scenarios
+pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("documented_ports")]  # runs the default_port scenarios
 
 VERSION = "2.6.17"  # the python driver's default (drivers/python/driver.yaml)
 # What pymilvus 2.6.17 itself fails (the suite's findings against it): red before any mutation.

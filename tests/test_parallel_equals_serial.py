@@ -5,7 +5,7 @@ import pytest
 
 from suite_runs import differences
 
-pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("documented-ports")]
+pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("documented_ports")]
 
 
 def test_parallel_and_serial_runs_agree(run_suite):

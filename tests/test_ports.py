@@ -89,7 +89,7 @@ def test_anything_else_holding_the_port_is_reported_at_once():
 
 
 @pytest.mark.slow
-@pytest.mark.xdist_group("documented-ports")
+@pytest.mark.usefixtures("documented_ports")
 def test_two_runs_back_to_back_both_get_the_documented_ports(run_suite):
     """The second run starts as soon as the first has stopped its server on 19530/9091."""
     first = run_suite("--scenarios", str(SCENARIOS_DIR / "defaults" / "defaults.yaml"), "--driver", "python")

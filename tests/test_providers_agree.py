@@ -15,7 +15,7 @@ from conformance.servers.container import engine_unavailable_reason
 
 from suite_runs import differences
 
-pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("documented-ports")]
+pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("documented_ports")]
 
 
 @pytest.fixture
