@@ -17,8 +17,13 @@
   the driver timed it, one-request-at-a-time round trips and the cost of a no-op
   step (`reset` with nothing open) are shown too;
 - driver start-up (until `hello` answers) and server start-up per provider;
-- with --suites: wall time of the quick suite per driver and for all drivers,
-  serial and with xdist (-n 2).
+- with --suites: the quick and the full suite (-n 2, every driver), warm, and
+  the full suite without the background (--background 0) in the same bench run,
+  for the ratio and the check that outcomes are the same; with --cold also the
+  full suite on empty caches (ours and the toolchains': a fresh machine). Each
+  with its wall time and the run's own breakdown (conformance/timing.py):
+  builds, driver and server starts, server actions, waiting for timeouts, SDK
+  work, the harness, idle workers.
 
 Writes reports/bench/<time>.json and reports/bench/latest.json (the HTML
 report of later runs shows the latest), with the machine it ran on."""
@@ -261,20 +266,65 @@ def server_startup(scratch: Path, found: dict):
     return server, endpoint
 
 
-def suite_times(drivers, scratch: Path) -> dict:
-    found = {}
+# What a fresh machine has not got: every cache a run fills (ours, and the SDK toolchains' own).
+COLD_CACHES = {"MILVUS_CONFORMANCE_CACHE": "conformance", "PIP_CACHE_DIR": "pip", "npm_config_cache": "npm",
+               "GOMODCACHE": "gomod", "GOCACHE": "gobuild", "GOPATH": "gopath"}
+SUITE_RUNS = {  # name -> the run's arguments (besides --driver); each is timed from outside and broken down
+    "quick": ("--suite", "quick", "-n", "2"),
+    "full": ("-n", "2"),
+    "full_one_by_one": ("-n", "2", "--background", "0"),  # the same run without the background: its share
+}
 
-    def timed(*args):
-        began = time.perf_counter()
-        subprocess.run([sys.executable, "-m", "pytest", "conformance", "-q", "--suite", "quick",
-                        "--report-dir", tempfile.mkdtemp(prefix="reports-", dir=scratch), *args],
-                       cwd=REPO_ROOT, capture_output=True, timeout=3600)
-        return round(time.perf_counter() - began, 1)
 
-    for name in drivers:
-        found[f"{name}_serial_s"] = timed("--driver", name)
-    found["all_serial_s"] = timed("--driver", ",".join(drivers))
-    found["all_xdist2_s"] = timed("--driver", ",".join(drivers), "-n", "2")
+def suite_run(drivers, scratch: Path, args, env=None) -> dict:
+    """One `pytest conformance` run: its wall time from outside (start-up and shutdown included), the
+    outcome counts and the run's own breakdown of where the time went (results.json `timing`)."""
+    reports = Path(tempfile.mkdtemp(prefix="reports-", dir=scratch))
+    began = time.perf_counter()
+    done = subprocess.run([sys.executable, "-m", "pytest", "conformance", "-q", "--report-dir", str(reports),
+                           "--driver", ",".join(drivers), *args], cwd=REPO_ROOT, capture_output=True,
+                          timeout=7200, env={**os.environ, **(env or {})})
+    wall = round(time.perf_counter() - began, 1)
+    try:
+        results = json.loads((reports / "latest" / "results.json").read_text())
+    except (OSError, ValueError):
+        return {"wall_s": wall, "failed": f"no results.json (exit {done.returncode}): "
+                                          f"{done.stderr.decode(errors='replace')[-500:]}"}
+    counts = {}
+    for entry in results["outcomes"]:
+        counts[entry["outcome"]] = counts.get(entry["outcome"], 0) + 1
+    timing = results.get("timing") or {}
+    problems = [{"nodeid": e["nodeid"], "outcome": e["outcome"], "message": (e.get("message") or "")[:600]}
+                for e in results["outcomes"] if e["outcome"] in ("error", "flaky")]
+    return {"args": list(args), "wall_s": wall, "in_run_s": timing.get("wall_s"), "problems": problems,
+            "start_and_shutdown_s": round(wall - (timing.get("wall_s") or 0), 1), "cells": len(results["outcomes"]),
+            "outcomes": counts, "breakdown": timing,
+            "outcome_by_cell": {e["nodeid"]: e["outcome"] for e in results["outcomes"]}}
+
+
+def suite_times(drivers, scratch: Path, cold: bool, runs=None) -> dict:
+    """The quick and the full suite, warm (and, with cold, the full suite on empty caches, as on a fresh
+    machine: downloads and builds included), with and without the background, in one bench run."""
+    found = {"drivers": list(drivers)}
+    runs = list(SUITE_RUNS) if runs is None else runs
+    if cold:
+        caches = Path(tempfile.mkdtemp(prefix="cold-", dir=scratch))
+        env = {name: str(caches / sub) for name, sub in COLD_CACHES.items()}
+        env["MAVEN_OPTS"] = f"{os.environ.get('MAVEN_OPTS', '')} -Dmaven.repo.local={caches / 'm2'}".strip()
+        found["full_cold"] = suite_run(drivers, scratch, SUITE_RUNS["full"], env)
+        found["full_cold"]["emptied"] = sorted(env)
+    for name in runs:
+        found[name] = suite_run(drivers, scratch, SUITE_RUNS[name])
+    full, alone = found.get("full") or {}, found.get("full_one_by_one") or {}
+    if "outcome_by_cell" in full and "outcome_by_cell" in alone:
+        a, b = full["outcome_by_cell"], alone["outcome_by_cell"]
+        found["full_same_outcomes_as_one_by_one"] = {
+            "same": sum(1 for k in a if a[k] == b.get(k)),
+            "different": {k: [a.get(k), b.get(k)] for k in set(a) | set(b) if a.get(k) != b.get(k)}}
+        found["full_speedup_from_background"] = round(alone["wall_s"] / full["wall_s"], 2)
+    for run in found.values():
+        if isinstance(run, dict):
+            run.pop("outcome_by_cell", None)
     return found
 
 
@@ -284,7 +334,14 @@ def main() -> None:
     parser.add_argument("--calls", type=int, default=500, help="server_version steps per round")
     parser.add_argument("--connect-calls", type=int, default=30, help="connect + disconnect pairs per round")
     parser.add_argument("--rounds", type=int, default=5, help="harness and plain program, in turn, this many times")
-    parser.add_argument("--suites", action="store_true", help="also time the quick suite (minutes)")
+    parser.add_argument("--suites", action="store_true",
+                        help="also run the quick and the full suite, with and without the background, and "
+                             "break their time down (about ten minutes)")
+    parser.add_argument("--cold", action="store_true",
+                        help="with --suites: also the full suite on empty caches, as on a fresh machine")
+    parser.add_argument("--only-suites", action="store_true", help="the suites only, no per-step overhead")
+    parser.add_argument("--suite-runs", default=",".join(SUITE_RUNS),
+                        help=f"which warm suite runs (default all: {','.join(SUITE_RUNS)}; '' for none)")
     parser.add_argument("--out", default=str(DEFAULT_REPORTS_DIR / "bench"),
                         help="folder for <time>.json and latest.json (the report shows reports/bench/latest.json)")
     args = parser.parse_args()
@@ -294,21 +351,26 @@ def main() -> None:
     if unknown:
         parser.error(f"--drivers: no driver named {', '.join(unknown)} in drivers/registry.yaml "
                      f"(it has: {', '.join(registry)})")
+    runs = [r for r in args.suite_runs.split(",") if r]
+    unknown_runs = [r for r in runs if r not in SUITE_RUNS]
+    if unknown_runs:
+        parser.error(f"--suite-runs: no run named {', '.join(unknown_runs)} (there are {', '.join(SUITE_RUNS)})")
     data = {"machine": {"platform": platform.platform(), "cpus": os.cpu_count(), "python": platform.python_version()},
             "when": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), "servers": {},
             "overhead_target": OVERHEAD_TARGET, "workloads": WORKLOADS, "drivers": {}}
     sweep_stale_scratch()
     scratch = new_scratch()
     try:  # the scratch folder (driver stderr, server folders, quick-suite reports) goes with the run
-        server, endpoint = server_startup(scratch, data["servers"])
-        try:
-            for name in names:
-                data["drivers"][name] = driver_overhead(name, registry[name], endpoint, args.calls, scratch,
-                                                        args.connect_calls, args.rounds)
-        finally:
-            server.stop()
-        if args.suites:
-            data["quick_suite"] = suite_times([n for n, d in data["drivers"].items() if "skipped" not in d], scratch)
+        if not args.only_suites:
+            server, endpoint = server_startup(scratch, data["servers"])
+            try:
+                for name in names:
+                    data["drivers"][name] = driver_overhead(name, registry[name], endpoint, args.calls, scratch,
+                                                            args.connect_calls, args.rounds)
+            finally:
+                server.stop()
+        if args.suites or args.only_suites:
+            data["suites"] = suite_times(names, scratch, args.cold, runs)
     except KeyboardInterrupt:  # what was measured before it is still written
         data["interrupted"] = "stopped by Ctrl-C: only what had been measured before is here"
     finally:

@@ -155,6 +155,7 @@ def run_scenario(scenario: Scenario, driver: DriverProcess, endpoint: Optional[E
                 "step": index + 1, "line": step.line, "op": step.op, "args": args, "expect": expect,
                 "note": step.note + (f" (left out for this driver: {', '.join(dropped)})" if dropped else ""),
                 "response": response, "wall_ms": wall_ms, "reason": reason,
+                "deadline_s": None if step.op in HARNESS_OPS else deadline_for(step, args),
                 "verdict": "driver" if by_driver else "observed" if not judge else "mismatch" if reason else "ok",
             })
             if by_driver:  # neither a pass nor a fail: the SDK never answered this step

@@ -21,7 +21,9 @@ import pytest
 from .drivers.build import DriverUnavailable
 from .drivers.registry import load_registry, select
 from .errors import ConformanceError, DriverError, ScenarioFormatError, ServerStartError, ServerUnavailable
-from .execution import deadline_for, run_scenario
+from .execution import Run, deadline_for, run_scenario
+from .ahead import prepare_ahead
+from .overlap import Background, background_order, is_background
 from .paths import CONFORMANCE_DIR, DEFAULT_REPORTS_DIR, SCENARIOS_DIR, SPEC_FILE
 from .report import gate
 from .report import results as report_results
@@ -32,7 +34,9 @@ from .scenario.doc_examples import example_scenarios
 from .scenario.levels import cell_level, grounds_json, not_applicable_reason
 from .scenario.loader import load_file, scenario_files, spec_statements
 from .scenario.requirements import driver_gap, known_deviation, server_gap
+from .servers.profiles import Endpoint
 from .session import BuildFailed, ProcessState
+from .timing import CellClock, cell_breakdown
 
 STATE = pytest.StashKey[ProcessState]()
 COLLECTOR = pytest.StashKey[report_results.Collector]()
@@ -72,6 +76,9 @@ def pytest_addoption(parser):
     group.addoption("--gate-level", choices=tuple(gate.GATE_LEVELS), default="must",
                     help="with --baseline: the levels whose regressions fail the gate: must (the spec page, "
                          "default) or should (must and should)")
+    group.addoption("--background", type=int, default=4, metavar="SLOTS",
+                    help="cells that mostly wait (timeouts, server restarts) run side by side, this many at once "
+                         "per process (default 4; 0: every cell in its turn)")
     group.addoption("--report-dir", default=str(DEFAULT_REPORTS_DIR), help="where runs are written (reports/)")
 
 
@@ -118,7 +125,7 @@ def pytest_configure(config):
         milvus_http_port=config.getoption("milvus_http_port"), suite=config.getoption("suite"),
         scenarios=str(scenarios.resolve()), spec=_spec_option(config, scenarios),
         registry=str(Path(registry_file).resolve()) if registry_file else "",
-        full_scale=config.getoption("full_scale"),
+        full_scale=config.getoption("full_scale"), background_slots=max(0, config.getoption("background")),
         **({"milvus_version": config.getoption("milvus_version")} if config.getoption("milvus_version") else {}),
     )
     config.stash[STATE] = ProcessState(ctx, registry, "main")
@@ -174,6 +181,28 @@ class ScenarioSuite(pytest.Directory):
             yield DocExamplesFile.from_parent(self, path=Path(state.ctx.spec))
 
 
+def pytest_collection_modifyitems(session, config, items):
+    """The cells that mostly wait last, longest first: the background runs them from the start, while
+    the items run the rest (the same order in every process, as xdist requires)."""
+    if config.stash.get(STATE, None) is not None:
+        items[:] = background_order(items)
+
+
+def pytest_collection_finish(session):
+    """Start the background (conformance/overlap.py) in each process that runs cells: an xdist worker,
+    or the only process; never in an xdist controller, which runs none."""
+    state = session.config.stash.get(STATE, None)
+    controller = getattr(session.config.option, "dist", "no") != "no" and not hasattr(session.config, "workerinput")
+    if state is None or controller or session.config.option.collectonly:
+        return
+    cells = [item for item in session.items if isinstance(item, ScenarioItem)]
+    ahead = prepare_ahead(state, [item for item in cells if cell_level(item.scenario, spec_statements(),
+                                                                 state.registry[item.driver].doc)[0]])
+    waiting = [item for item in cells if is_background(item)]
+    if waiting and state.ctx.background_slots:
+        state.background = Background(state, waiting, after=ahead)
+
+
 class ScenarioFile(pytest.File):
     def load(self):
         return load_file(self.path)
@@ -222,6 +251,13 @@ def _attempt_outcome(run, error) -> str:
     if run.failure:
         return "fail"
     return "skip" if (run.driver_decided or run.skip_reason) else "pass"
+
+
+def _background_attempt(found: dict):
+    """(run, None) or (None, DriverError): the first attempt as the background stored it."""
+    if found.get("error"):
+        return None, DriverError(found["error"]["message"], stderr_tail=found["error"].get("stderr_tail", ""))
+    return Run(**found["run"]), None
 
 
 def _attempt_json(run, error) -> dict:
@@ -276,6 +312,7 @@ class ScenarioItem(pytest.Item):
 
     def _setup(self):
         state = self.config.stash[STATE]
+        self.clock = CellClock(state.worker)
         # Which statements speak for this driver decide the cell's level, before anything is built or run.
         statements, doc = spec_statements(), state.registry[self.driver].doc
         level, grounds = cell_level(self.scenario, statements, doc)
@@ -286,10 +323,12 @@ class ScenarioItem(pytest.Item):
             pytest.skip("a full-scale limit scenario (up to 65,536 connections, minutes per driver): "
                         "run with --full-scale")
         try:
-            build = state.build(self.driver)
+            with self.clock.phase("build"):
+                build = state.build(self.driver)
         except DriverUnavailable as exc:
             pytest.skip(str(exc))
-        proc = state.process(self.driver)
+        with self.clock.phase("driver_start"):
+            proc = state.process(self.driver)
         hello = proc.hello
         self.record["driver_info"] = {
             "name": self.driver, "language": hello.get("language"), "runtime": hello.get("runtime"),
@@ -300,14 +339,14 @@ class ScenarioItem(pytest.Item):
         gap = driver_gap(self.scenario, self.driver, hello.get("capabilities") or [], sdk_version)
         if gap:
             pytest.skip(gap)
-        try:
-            if self.scenario.requires.private_server:
-                endpoint, self.control = state.pool.private(self.scenario.requires.profile, self.nodeid,
-                                                            self.server_version)
-            else:
-                endpoint = state.pool.get(self.scenario.requires.profile, self.server_version)
-        except ServerUnavailable as exc:
-            pytest.skip(str(exc))
+        # run in the background already (conformance/overlap.py), or by this item now
+        with self.clock.phase("background"):
+            background = state.background.take(self) if state.background and is_background(self) else None
+        if background is not None:
+            endpoint = Endpoint.from_json(background["endpoint"])
+            self.record["timing_background"] = background["timing"]
+        else:
+            endpoint = self._endpoint(state)
         self.record["server"] = {k: v for k, v in endpoint.to_json().items() if k not in ("password", "root_password")}
         gap = server_gap(self.scenario, endpoint.version)
         if gap:
@@ -315,27 +354,50 @@ class ScenarioItem(pytest.Item):
         self.deviation = known_deviation(self.scenario, proc.manifest.known_deviations, sdk_version)
         self.record["deviation"] = self.deviation
         judge = level != "info"
-        first, first_error = self._attempt(proc, endpoint, judge)
+        if background is not None:
+            first, first_error = _background_attempt(background)
+        else:
+            with self.clock.phase("attempt"):
+                first, first_error = self._attempt(proc, endpoint, judge)
+        self.first_transcript = first.transcript if first else []
         if first_error is None and not first.failure:
             self.run = first
         else:  # confirm it in a fresh driver process, and reproduce it there
-            proc.stop()
-            if self.control is not None:
-                self.control.restore()
-            second, second_error = self._attempt(proc, endpoint, judge, self._reproducer(state, proc, build, endpoint))
-            self.record["attempts"] = [_attempt_json(first, first_error), _attempt_json(second, second_error)]
-            self.flaky = _attempt_outcome(first, first_error) != _attempt_outcome(second, second_error)
-            if not self.flaky and second_error is not None:
-                raise second_error
-            self.run = second or first
-            self.record["repro"] = self.run.repro
-            if not self.flaky and self.run.repro is not None and not self.run.repro["reproduced"]:
-                raise NotReproduced(
-                    f"not reproduced outside the harness: the failure did not show again in a standalone "
-                    f"program ({self.run.repro.get('path') or 'not rendered'}): {self.run.repro['why']}. "
-                    f"The failure came from the harness or the driver, not from the SDK: {self.run.failure}")
+            with self.clock.phase("confirm"):
+                self._confirm(state, proc, build, endpoint, judge, first, first_error)
         self.record["transcript"] = self.run.transcript
         self.record["verdict_source"] = "driver" if self.run.driver_decided else "sdk"
+
+    def _endpoint(self, state):
+        """The server this cell runs against: the run's shared one for its profile, or a private one."""
+        try:
+            with self.clock.phase("server"):
+                if self.scenario.requires.private_server:
+                    endpoint, self.control = state.pool.private(self.scenario.requires.profile, self.nodeid,
+                                                                self.server_version)
+                    return endpoint
+                return state.pool.get(self.scenario.requires.profile, self.server_version)
+        except ServerUnavailable as exc:
+            pytest.skip(str(exc))
+
+    def _confirm(self, state, proc, build, endpoint, judge, first, first_error):
+        proc.stop()
+        if self.control is not None:
+            self.control.restore()
+        elif self.scenario.requires.private_server:  # the first attempt ran in the background, on its server
+            endpoint = self._endpoint(state)
+        second, second_error = self._attempt(proc, endpoint, judge, self._reproducer(state, proc, build, endpoint))
+        self.record["attempts"] = [_attempt_json(first, first_error), _attempt_json(second, second_error)]
+        self.flaky = _attempt_outcome(first, first_error) != _attempt_outcome(second, second_error)
+        if not self.flaky and second_error is not None:
+            raise second_error
+        self.run = second or first
+        self.record["repro"] = self.run.repro
+        if not self.flaky and self.run.repro is not None and not self.run.repro["reproduced"]:
+            raise NotReproduced(
+                f"not reproduced outside the harness: the failure did not show again in a standalone "
+                f"program ({self.run.repro.get('path') or 'not rendered'}): {self.run.repro['why']}. "
+                f"The failure came from the harness or the driver, not from the SDK: {self.run.failure}")
 
     def _attempt(self, proc, endpoint, judge: bool, on_failure=None):
         """One run of the scenario: (run, None), or (None, the DriverError that stopped it)."""
@@ -353,9 +415,18 @@ class ScenarioItem(pytest.Item):
         return on_failure
 
     def teardown(self):
-        if self.control is not None:
-            self.control.close()
+        if self.control is not None:  # back to this process's private servers, as the scenario found it
+            self.config.stash[STATE].pool.release(self.control)
             self.control = None
+        clock = getattr(self, "clock", None)
+        if clock is not None:
+            timing = clock.to_json()
+            timing["breakdown"] = cell_breakdown(timing, getattr(self, "first_transcript", []),
+                                                 timing["ended"] - timing["started"])
+            background = self.record.pop("timing_background", None)
+            if background:
+                timing["background"] = background
+            self.record["timing"] = timing
 
     def runtest(self):
         _allure_story(self)
@@ -460,7 +531,10 @@ def pytest_sessionfinish(session, exitstatus):
     state = session.config.stash.get(STATE, None)
     if state is None:
         return
+    if state.background is not None:
+        state.background.stop()
     state.stop_drivers()
+    state.pool.close_private()
     collector = session.config.stash.get(COLLECTOR, None)
     if collector is None:  # an xdist worker: the controller writes the report
         return

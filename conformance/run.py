@@ -42,6 +42,7 @@ class RunContext:
     full_scale: bool = False  # run the full-scale connection-limit scenarios
     spec: str = ""          # the spec page whose examples run as scenarios ("" = none)
     registry: str = ""      # the drivers' registry.yaml ("" = drivers/registry.yaml)
+    background_slots: int = 4  # cells that mostly wait, run side by side per process (0: none; overlap.py)
     started: float = field(default_factory=time.time)
 
     def to_json(self) -> dict:

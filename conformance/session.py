@@ -26,6 +26,7 @@ class ProcessState:
                                uri=ctx.milvus_uri, uri_http_port=ctx.milvus_http_port or None,
                                provider=ctx.server)
         self.processes: "dict[str, DriverProcess]" = {}
+        self.background = None  # cells that mostly wait, run side by side (conformance/overlap.py)
 
     def build(self, driver: str) -> Build:
         manifest = self.registry[driver]

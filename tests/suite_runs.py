@@ -8,10 +8,16 @@ class SuiteRun:
     def __init__(self, proc, report_root: Path):
         self.proc = proc
         self.report_root = report_root
+        # read now: a later run into the same report root moves `latest` to its own report
+        latest = report_root / "latest" / "results.json"
+        self.report_dir = latest.parent.resolve() if latest.exists() else None
 
     @property
     def results(self) -> dict:
-        return json.loads((self.report_root / "latest" / "results.json").read_text())
+        if self.report_dir is None:
+            raise AssertionError(f"the run wrote no results.json under {self.report_root}:\n"
+                                 f"{self.proc.stdout[-3000:]}\n{self.proc.stderr[-3000:]}")
+        return json.loads((self.report_dir / "results.json").read_text())
 
     def outcomes(self) -> "dict[str, str]":
         return {f"{o['scenario']['id']}[{o['driver']}]": o["outcome"] for o in self.results["outcomes"]}

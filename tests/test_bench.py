@@ -58,3 +58,26 @@ def test_ctrl_c_keeps_what_was_measured_and_leaves_nothing_behind(tmp_path):
     assert "Ctrl-C" in data["interrupted"] and "stopped by Ctrl-C" in err
     assert data["servers"]["embedded_s"] > 0  # measured before the interruption: kept
     assert not list(scratch.iterdir())  # no server folder, driver log or scratch folder left
+
+
+def test_bench_suites_break_the_full_suite_down_and_compare_it_with_the_background_off(tmp_path):
+    scratch = tmp_path / "tmp"
+    scratch.mkdir()
+    proc = subprocess.run([sys.executable, "-m", "conformance.bench", "--drivers", "python", "--only-suites",
+                           "--out", str(tmp_path)], cwd=REPO_ROOT, capture_output=True, text=True, timeout=1800,
+                          env={**os.environ, "TMPDIR": str(scratch)})
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert not list(scratch.iterdir())
+    suites = json.loads((tmp_path / "latest.json").read_text())["suites"]
+    assert suites["drivers"] == ["python"]
+    for name in ("quick", "full", "full_one_by_one"):
+        run = suites[name]
+        assert run["cells"] > 0 and run["outcomes"], name
+        timing = run["breakdown"]
+        assert run["wall_s"] >= timing["wall_s"] > 0, name  # from outside: start-up and shutdown on top
+        assert timing["items_s"] + timing["idle_s"] == pytest.approx(timing["capacity_s"], abs=0.5), name
+    assert suites["full"]["breakdown"]["background_cells"] > 0
+    assert suites["full_one_by_one"]["breakdown"]["background_cells"] == 0
+    assert suites["full_same_outcomes_as_one_by_one"]["different"] == {}
+    assert suites["full_speedup_from_background"] == round(
+        suites["full_one_by_one"]["wall_s"] / suites["full"]["wall_s"], 2)

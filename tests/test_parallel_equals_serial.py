@@ -18,3 +18,22 @@ def test_parallel_and_serial_runs_agree(run_suite):
     # one merged report: every cell once, the servers both workers shared listed once per profile
     assert len(parallel.results["outcomes"]) == len(set(parallel.outcomes()))
     assert set(parallel.results["servers"]) <= {"plain", "auth", "default_port", "tls", "mtls"}
+
+
+def test_cells_run_in_the_background_give_the_outcomes_of_cells_run_one_by_one(run_suite):
+    """The fault scenarios (one private server, its restarts shared in lockstep by the drivers' cells)
+    and the timeouts, run in the background with -n 2, against every cell in its turn (--background 0)."""
+    common = ("--driver", "python,go", "--scenarios", "scenarios/faults", "-k",
+              "call-after-restart or connect-while-paused or disconnect-while-stopped or blackhole")
+    one_by_one = run_suite(*common, "--background", "0")
+    background = run_suite(*common, "-n", "2")
+    assert differences(one_by_one, background) == {}
+    assert len(background.outcomes()) == 8
+    timing = {o["nodeid"]: o["timing"] for o in background.results["outcomes"]}
+    assert all("background" not in t for t in
+               (o["timing"] for o in one_by_one.results["outcomes"]))
+    # every cell ran in the background; the private-server ones two at a time, on one server
+    assert all("background" in t for t in timing.values())
+    shared = [t["background"]["shared_by"] for n, t in timing.items() if "blackhole" not in n]
+    assert shared == [2] * 6
+    assert background.results["timing"]["background_cells"] == 8

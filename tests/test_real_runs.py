@@ -108,6 +108,21 @@ def test_an_older_sdk_version_runs_from_its_own_cached_environment(run_suite):
     assert set(run.outcomes().values()) == {"pass", "observed"}, run.proc.stdout[-3000:]
 
 
+def _descendants(root: int) -> "set[int]":
+    parents = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+            parents[int(stat.parent.name)] = int(fields[1])
+        except (OSError, ValueError, IndexError):
+            pass
+    found, frontier = set(), {root}
+    while frontier:
+        frontier = {pid for pid, parent in parents.items() if parent in frontier} - found
+        found |= frontier
+    return found
+
+
 def _processes_mentioning(text: str) -> "list[str]":
     found = []
     for cmdline in Path("/proc").glob("[0-9]*/cmdline"):
@@ -141,6 +156,35 @@ def test_ctrl_c_stops_servers_and_drivers_and_removes_scratch(tmp_path):
     assert _processes_mentioning(scratch) == []
     assert not Path(scratch).exists()
     assert (tmp_path / "reports" / "latest" / "results.json").exists(), out  # what ran is still reported
+
+
+def test_ctrl_c_while_the_background_restarts_a_shared_private_server_leaves_nothing(tmp_path):
+    """-n 2, the fault scenarios in the background (drivers in lockstep on a private server): Ctrl-C in the
+    middle stops every server and driver the workers and their background started, and the report is written."""
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "pytest", "conformance", "-q", "-n", "2", "--scenarios", "scenarios/faults",
+         "--driver", "python,go", "--report-dir", str(tmp_path / "reports")],
+        cwd=REPO_ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    deadline = time.monotonic() + 300
+    private = None
+    while time.monotonic() < deadline and private is None:
+        private = next(iter(Path("/tmp").glob(f"{SCRATCH_PREFIX}{proc.pid}-*/servers/private/*/*/server/run/server.pid")),
+                       None)
+        time.sleep(0.2)
+    assert private is not None, "no private server started"
+    scratch = str(private.parents[6])
+    time.sleep(3)  # the cells are at their steps
+    started = _descendants(proc.pid)  # workers, their drivers (the background's too), keepers, servers
+    assert len(started) >= 6
+    proc.send_signal(signal.SIGINT)
+    out, _ = proc.communicate(timeout=180)
+    deadline = time.monotonic() + 30
+    while (_processes_mentioning(scratch) or Path(scratch).exists()) and time.monotonic() < deadline:
+        time.sleep(0.5)
+    assert _processes_mentioning(scratch) == [], out[-3000:]
+    assert [pid for pid in started if Path(f"/proc/{pid}").exists()] == [], out[-3000:]
+    assert not Path(scratch).exists()
+    assert (tmp_path / "reports" / "latest" / "results.json").exists(), out[-3000:]
 
 
 def test_a_killed_run_leaves_no_server_and_no_scratch(tmp_path):

@@ -37,3 +37,25 @@ def test_a_benchmark_from_the_older_format_asks_for_a_new_run():
 
 def test_no_benchmark_says_how_to_get_one():
     assert "python -m conformance.bench" in _benchmarks({})
+
+
+def _timing(wall, idle, waiting, background_waiting, cells):
+    items = {"builds": 1.0, "sdk": 10.0, "waiting": waiting}
+    return {"wall_s": wall, "workers": 2, "capacity_s": 2 * wall, "idle_s": idle, "items": items,
+            "background": {"waiting": background_waiting}, "background_cells": cells}
+
+
+def test_the_suites_are_broken_down_and_the_background_compared_with_one_by_one():
+    suites = {"drivers": ["python"],
+              "full": {"wall_s": 50.0, "start_and_shutdown_s": 4.0, "breakdown": _timing(46.0, 3.0, 0.0, 80.5, 20)},
+              "full_one_by_one": {"wall_s": 150.0, "start_and_shutdown_s": 4.0,
+                                  "breakdown": _timing(146.0, 20.0, 90.25, 0.0, 0)},
+              "full_cold": {"wall_s": 90.0, "failed": "no results.json (exit 4): boom"},
+              "full_same_outcomes_as_one_by_one": {"same": 80, "different": {}},
+              "full_speedup_from_background": 3.0}
+    html = _benchmarks({"benchmarks": {"when": "now", "machine": {"cpus": 2}, "drivers": {}, "suites": suites}})
+    assert "3.0× faster with the background" in html and "80 cells with the same outcome, 0 different" in html
+    assert "50.0 s (4.0 s start-up and shutdown)" in html
+    assert "<td>80.5</td>" in html and "<td>90.25</td>" in html  # background waiting; waiting one by one
+    assert "2 × 46.0 s = 92.0 s; idle 3.0 s" in html and "20 cells side by side" in html
+    assert "boom" in html  # a run that wrote no results says why

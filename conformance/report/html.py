@@ -7,6 +7,7 @@ from html import escape
 
 from ..scenario.loader import spec_statements
 from ..scenario.model import LEVELS as STRENGTH
+from ..timing import CATEGORIES
 from .results import LEVEL_NAMES as LEVELS, OUTCOMES as OUTCOME_ORDER
 
 SYMBOL = {"pass": "✔ pass", "fail": "✘ fail", "xfail": "≈ xfail", "flaky": "~ flaky", "observed": "◦ observed",
@@ -281,6 +282,53 @@ def _bench_rows(name: str, d: dict, target) -> str:
     return "".join(rows)
 
 
+def _time_table(runs: dict) -> str:
+    """Where the time went, one row per run: wall time, then the seconds per category (conformance/timing.py),
+    the workers' own items and the background apart."""
+    head = "".join(f"<th>{escape(c.replace('_', ' '))}</th>" for c in CATEGORIES)
+    rows = []
+    for name, run in runs.items():
+        t = run.get("breakdown") if "breakdown" in run else run
+        if not t or "items" not in t:
+            rows.append(f"<tr><td>{escape(name)}</td><td colspan=20>{escape(str(run.get('failed', '')))}</td></tr>")
+            continue
+        outside = (f"{run['wall_s']} s ({run.get('start_and_shutdown_s')} s start-up and shutdown)"
+                   if "start_and_shutdown_s" in run else f"{t['wall_s']} s")
+        for side in ("items", "background"):
+            cells = "".join(f"<td>{t[side].get(c, 0)}</td>" for c in CATEGORIES)
+            first = side == "items"
+            workers = (f"{t['workers']} × {t['wall_s']} s = {t['capacity_s']} s; idle {t['idle_s']} s" if first
+                       else f"{t.get('background_cells', 0)} cells side by side")
+            rows.append(f"<tr><td>{escape(name) if first else ''}</td><td>{outside if first else ''}</td>"
+                        f"<td>{workers}</td><td>{side}</td>{cells}</tr>")
+    return (f"<table><tr><th>run</th><th>wall</th><th>workers</th><th>where</th>{head}</tr>{''.join(rows)}</table>"
+            "<p class=muted>Seconds per category. <b>items</b>: what the workers' own test items spent (their sum and "
+            "idle make up workers × wall); <b>background</b>: cells that mostly wait, run side by side in the "
+            "background (their time overlaps the rest). <b>waiting</b>: a step that waited for its timeout or "
+            "deadline to expire, or for the other cells sharing its server; <b>confirm</b>: a fail or error run again "
+            "in a fresh driver process, and its reproducer.</p>")
+
+
+def _run_time(data) -> str:
+    timing = data.get("timing")
+    if not timing or "items" not in timing:
+        return "<p>This run recorded no breakdown.</p>"
+    slowest = "".join(f"<li>{escape(s['nodeid'])}: {s['seconds']} s</li>" for s in timing.get("slowest") or [])
+    return _time_table({"this run": timing}) + (f"<p class=muted>Slowest cells:</p><ul>{slowest}</ul>" if slowest else "")
+
+
+def _bench_suites(bench: dict) -> str:
+    suites = bench.get("suites")
+    if not suites:
+        return ""
+    runs = {k: v for k, v in suites.items() if isinstance(v, dict) and ("breakdown" in v or "failed" in v)}
+    same = suites.get("full_same_outcomes_as_one_by_one") or {}
+    return (f"<p>Suites ({escape(', '.join(suites.get('drivers') or []))}): the full suite is "
+            f"{suites.get('full_speedup_from_background', '?')}× faster with the background than without; "
+            f"{same.get('same', '?')} cells with the same outcome, {len(same.get('different') or {})} different"
+            f"{': ' + escape(json.dumps(same['different'])) if same.get('different') else ''}.</p>" + _time_table(runs))
+
+
 def _benchmarks(data) -> str:
     bench = data.get("benchmarks")
     if not bench:
@@ -288,12 +336,14 @@ def _benchmarks(data) -> str:
     if any("workloads" not in d and "skipped" not in d for d in (bench.get("drivers") or {}).values()):
         return ("<p>The latest benchmark was written by an older version of the bench: run "
                 "<code>python -m conformance.bench</code> again.</p>")
+    if not bench.get("drivers"):  # --only-suites
+        return (f"<p class=muted>{escape(bench.get('when', ''))} on {escape(json.dumps(bench.get('machine')))}</p>"
+                + _bench_suites(bench))
     target = bench.get("overhead_target", "")
     rows = "".join(_bench_rows(name, d, target) for name, d in (bench.get("drivers") or {}).items())
     described = "; ".join(f"<b>{escape(k)}</b>: {escape(v)}" for k, v in (bench.get("workloads") or {}).items())
     return (f"<p class=muted>{escape(bench.get('when', ''))} on {escape(json.dumps(bench.get('machine')))}; "
             f"server start-up: {escape(json.dumps(bench.get('servers')))}"
-            f"{'; quick suite: ' + escape(json.dumps(bench['quick_suite'])) if bench.get('quick_suite') else ''}"
             f"{'; <b>' + escape(bench['interrupted']) + '</b>' if bench.get('interrupted') else ''}</p>"
             f"<p class=muted>Per unit of work, medians in ms. {described}. The ratio is the harness's time over the "
             "plain program's, taken per round (each half a fresh process, warmed up alike) and its median shown with "
@@ -304,7 +354,7 @@ def _benchmarks(data) -> str:
             "<th title='user + system CPU of the harness process per step: on a machine with as many busy "
             "processes as cores, time the server and the SDK wait for a core'>harness CPU µs/step</th>"
             "<th>server_version one request at a time</th><th>no-op step (share of the plain call)</th></tr>"
-            + rows + "</table>")
+            + rows + "</table>" + _bench_suites(bench))
 
 
 def _coverage(by_scenario, statements: dict) -> str:
@@ -316,6 +366,55 @@ def _coverage(by_scenario, statements: dict) -> str:
                     f"<div class=muted>applies to: {escape(', '.join(statement.get('applies_to') or ['every driver']))}"
                     f"</div></td><td>{links or 'not checked by any scenario in this run'}</td></tr>")
     return ("<table><tr><th>statement (level, source)</th><th>scenarios</th></tr>" + "".join(rows) + "</table>")
+
+
+def _peer_coverage(data, by_scenario) -> str:
+    """The peers' own connection tests (scenarios/peer-coverage.yaml): per repository how many are checked
+    here, excluded or still proposed; the tests behind each scenario; the proposals; the exclusions."""
+    peers = data.get("peer_coverage")
+    if not peers:
+        return "<p>No peer coverage map in this run.</p>"
+    entries, proposals = peers["entries"], peers["proposals"]
+    per_repo = {}
+    for entry in entries:
+        kind = next(k for k in ("scenarios", "excluded", "proposed") if entry.get(k))
+        counts = per_repo.setdefault(entry["peer"]["repo"], {"scenarios": 0, "excluded": 0, "proposed": 0})
+        counts[kind] += 1
+    repos = "".join(f"<tr><td>{escape(repo)}</td><td>{c['scenarios']}</td><td>{c['proposed']}</td>"
+                    f"<td>{c['excluded']}</td></tr>" for repo, c in sorted(per_repo.items()))
+
+    def test_name(entry):
+        return f"{escape(entry['peer']['repo'])}: {escape(entry['peer']['path'])} <b>{escape(entry['test'])}</b>"
+
+    behind = {}
+    for entry in entries:
+        for sid in entry.get("scenarios") or []:
+            behind.setdefault(sid, []).append(entry)
+    def tests(found):
+        return "".join(f"<li>{test_name(e)}: {escape(e['behaviour'])}</li>" for e in found)
+
+    checked = "".join(
+        f"<tr><td><a href='#row-{escape(sid)}'>{escape(sid)}</a>{'' if sid in by_scenario else ' (not in this run)'}"
+        f"</td><td><ul>{tests(found)}</ul></td></tr>" for sid, found in sorted(behind.items()))
+    asked = {}
+    for entry in entries:
+        named = entry.get("proposed") or []
+        for pid in ([named] if isinstance(named, str) else named) + list(entry.get("gap") or []):
+            asked.setdefault(pid, []).append(entry)
+    proposed = "".join(
+        f"<tr class='skip'><td>{escape(pid)} ({escape(p['level'])})</td><td>{escape(p['title'])}"
+        f"<div class=muted>{escape(p.get('source', ''))}</div>"
+        f"{'<div><b>disagrees:</b> ' + escape(p['disagrees']) + '</div>' if p.get('disagrees') else ''}</td>"
+        f"<td>{len(asked.get(pid, []))}</td></tr>" for pid, p in sorted(proposals.items()))
+    excluded = "".join(f"<li>{test_name(e)}: {escape(e['excluded'])}</li>" for e in entries if e.get("excluded"))
+    return (f"<p>{len(entries)} connection tests of the SDKs and of Milvus itself, read and mapped "
+            "(<code>scenarios/peer-coverage.yaml</code>).</p>"
+            f"<table><tr><th>repository</th><th>checked here</th><th>proposed, not yet checked</th><th>excluded"
+            f"</th></tr>{repos}</table><h3>Scenarios and the peer tests that check the same</h3>"
+            f"<table><tr><th>scenario</th><th>peer tests</th></tr>{checked}</table>"
+            f"<h3>Proposed: in scope, not yet checked here</h3><table><tr><th>proposal</th><th>what, on what grounds"
+            f"</th><th>peer tests</th></tr>{proposed}</table>"
+            f"<details><summary>Excluded peer tests, with the reason</summary><ul>{excluded}</ul></details>")
 
 
 def _scenario_level(cells: dict, scenario: dict) -> str:
@@ -426,6 +525,8 @@ the driver had to make itself); errors are harness or driver problems.</p>
 <h2>Findings</h2>{_findings(data, by_scenario)}
 <h2>Connection limit</h2>{_limits(data)}
 <h2>Spec coverage</h2>{_coverage(by_scenario, statements)}
+<h2>Peer coverage</h2>{_peer_coverage(data, by_scenario)}
+<h2>Where the time went</h2>{_run_time(data)}
 <h2>Benchmarks</h2>{_benchmarks(data)}
 <h2>Transcripts</h2>{details}
 <script>{JS}</script></body></html>"""

@@ -9,11 +9,14 @@ import platform
 import time
 from pathlib import Path
 
+import yaml
+
 from .. import __version__
 from ..drivers.process import PROTOCOL_VERSION
+from ..timing import run_breakdown
 from ..paths import DEFAULT_REPORTS_DIR, SPEC_FILE
 from ..run import RunContext, write_json
-from ..scenario.loader import spec_statements
+from ..scenario.loader import PEER_COVERAGE_FILE, spec_statements
 from ..scenario.model import LEVELS
 
 OUTCOMES = ("pass", "fail", "xfail", "flaky", "observed", "skip", "error")
@@ -116,6 +119,7 @@ class Collector:
                     "interrupted": interrupted, "suite": self.ctx.suite, "scenarios": self.ctx.scenarios},
             "spec": {"file": SPEC_FILE.name, "sha256": hashlib.sha256(spec_text).hexdigest()},
             "statements": {sid: s.to_json() for sid, s in spec_statements().items()},
+            "peer_coverage": _peer_coverage(),
             "machine": {"platform": platform.platform(), "python": platform.python_version(),
                         "cpus": os.cpu_count()},
             "servers": {profile: {k: v for k, v in ep.to_json().items() if k not in ("password", "root_password")}
@@ -125,10 +129,16 @@ class Collector:
             "summary": self.summary(),
             "collection_errors": self.collection_errors,
             "benchmarks": _latest_benchmarks(),
+            "timing": self.timing(),
             "logs_kept": self.any_problem(),  # logs/server-<profile>.log beside this file
             "columns": [{"column": c, "driver": d, "server_version": v} for c, d, v in self.ctx.columns()],
             "outcomes": sorted(self.outcomes(), key=lambda e: (e["scenario"]["file"], e.get("column", e["driver"]))),
         }
+
+    def timing(self) -> dict:
+        """Where this run's time went (conformance/timing.py): from the run's start to this report."""
+        workers = {(e.get("timing") or {}).get("worker") for e in self.outcomes()} - {None}
+        return run_breakdown(self.outcomes(), time.time() - self.ctx.started, len(workers))
 
     def write(self, report_dir: Path, endpoints: dict, interrupted: bool = False) -> dict:
         from .html import render
@@ -177,6 +187,14 @@ def _counts(cells: list) -> dict:
 
 def _pct(counts: dict) -> str:
     return f"{counts['score']:.0%}" if counts["score"] is not None else "n/a"
+
+
+def _peer_coverage():
+    """scenarios/peer-coverage.yaml as the run saw it (None without one)."""
+    try:
+        return yaml.safe_load(PEER_COVERAGE_FILE.read_text())
+    except (OSError, yaml.YAMLError):
+        return None
 
 
 def _latest_benchmarks():

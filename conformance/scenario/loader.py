@@ -17,6 +17,7 @@ from .values import KNOWN, references
 
 SUPPORTED_SCHEMA_VERSIONS = (1,)
 STATEMENTS_FILE = SCENARIOS_DIR / "spec-statements.yaml"
+PEER_COVERAGE_FILE = SCENARIOS_DIR / "peer-coverage.yaml"  # the peers' tests mapped to scenarios: no scenarios
 
 
 @lru_cache(maxsize=None)
@@ -198,7 +199,8 @@ def _args_of(step: dict) -> dict:
 def scenario_files(root: Path) -> "list[Path]":
     """The scenario files under `root` (or the one file `root`)."""
     files = [root] if root.is_file() else sorted(root.rglob("*.yaml"))
-    files = [f for f in files if f.name != STATEMENTS_FILE.name and "schema" not in f.relative_to(root).parts[:-1]]
+    files = [f for f in files if f.name not in (STATEMENTS_FILE.name, PEER_COVERAGE_FILE.name)
+             and "schema" not in f.relative_to(root).parts[:-1]]
     if not files:
         raise ScenarioFormatError("no scenario files (*.yaml) found", where=str(root))
     return files
