@@ -281,7 +281,9 @@ def suite_run(drivers, scratch: Path, args, env=None) -> dict:
     outcome counts and the run's own breakdown of where the time went (results.json `timing`)."""
     reports = Path(tempfile.mkdtemp(prefix="reports-", dir=scratch))
     began = time.perf_counter()
+    # pytest's own temporary folder inside the bench's too: nothing is left behind
     done = subprocess.run([sys.executable, "-m", "pytest", "conformance", "-q", "--report-dir", str(reports),
+                           "--basetemp", str(reports / "pytest-tmp"),
                            "--driver", ",".join(drivers), *args], cwd=REPO_ROOT, capture_output=True,
                           timeout=7200, env={**os.environ, **(env or {})})
     wall = round(time.perf_counter() - began, 1)

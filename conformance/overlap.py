@@ -48,6 +48,7 @@ from .timing import CellClock, cell_breakdown
 MIN_WAIT_SECONDS = 1.5  # a cell expected to wait less runs in its item, as usual
 SERVER_ACTION_SECONDS = 3.0  # a server stop and start, as the estimate counts it
 POLL_SECONDS = 0.05
+FINISH_SECONDS = 900  # how long the end of a process waits for its background cells (each is deadline-bounded)
 INLINE = "inline"  # a claim taken by an item: the cell (or scenario) runs in the items, one by one
 
 
@@ -366,13 +367,16 @@ class Background:
         for _, (proc, _), _ in ready:
             self.drivers.give_back(proc)
 
-    def stop(self) -> None:
-        """At the end of the run, or at Ctrl-C: no new cell starts, the drivers stop (a cell still running
-        ends with a driver error nobody reads), the slots are given a moment to end."""
+    def stop(self, interrupted: bool = False) -> None:
+        """At the end of this process's items: no new cell starts, and the cells already started finish,
+        since their items may be in another process, waiting for them (each step is bounded by its
+        deadline). At Ctrl-C: the drivers stop at once, the cells end with errors nobody reads."""
         self.stopping.set()
-        self.drivers.close()
+        if interrupted:
+            self.drivers.close()
         for thread in self.threads:
-            thread.join(timeout=10)
+            thread.join(timeout=10 if interrupted else FINISH_SECONDS)
+        self.drivers.close()
 
 
 class DriverPool:

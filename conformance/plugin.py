@@ -532,7 +532,7 @@ def pytest_sessionfinish(session, exitstatus):
     if state is None:
         return
     if state.background is not None:
-        state.background.stop()
+        state.background.stop(interrupted=exitstatus == pytest.ExitCode.INTERRUPTED)
     state.stop_drivers()
     state.pool.close_private()
     collector = session.config.stash.get(COLLECTOR, None)

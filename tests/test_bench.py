@@ -60,6 +60,7 @@ def test_ctrl_c_keeps_what_was_measured_and_leaves_nothing_behind(tmp_path):
     assert not list(scratch.iterdir())  # no server folder, driver log or scratch folder left
 
 
+@pytest.mark.usefixtures("documented_ports")  # the full suite's default_port scenarios hold 19530 and 9091
 def test_bench_suites_break_the_full_suite_down_and_compare_it_with_the_background_off(tmp_path):
     scratch = tmp_path / "tmp"
     scratch.mkdir()

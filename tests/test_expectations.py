@@ -83,3 +83,14 @@ def test_any_error_is_every_category_but_a_call_that_never_returned():
     assert check({"error": "any"}, OK, {})[0]
     # a listed category never matches a hang either
     assert check({"error": ["timeout", "unavailable"]}, hang(), {})[0]
+
+
+def test_a_field_the_result_lacks_matches_only_absent():
+    empty = {"ok": True, "result": {}, "elapsed_ms": 1}
+    present = {"ok": True, "result": {"address": "localhost:19530"}, "elapsed_ms": 1}
+    assert check({"ok": True, "result": {"address": {"type": "absent"}}}, empty, {})[0] is None
+    reason, _ = check({"ok": True, "result": {"address": {"type": "absent"}}}, present, {})
+    assert "expected result.address" in reason and "localhost:19530" in reason
+    reason, _ = check({"ok": True, "result": {"address": {"type": "string"}}}, empty, {})
+    assert "<missing>" in reason  # shown as missing, and no type but absent matches it
+    assert check({"ok": True, "result": {"address": {"not": {"type": "string"}}}}, empty, {})[0] is None

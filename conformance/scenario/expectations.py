@@ -6,6 +6,16 @@ reason that quotes the evidence (the SDK's raw error or result)."""
 from typing import Optional
 
 
+class _Missing:
+    """A result field the response does not have (matches only `{type: absent}`)."""
+
+    def __repr__(self):
+        return "<missing>"
+
+
+MISSING = _Missing()
+
+
 def _matches(expected, actual) -> bool:
     """Result-field matching: literals by equality; {contains|gte|lte|type|any_of} operators."""
     if isinstance(expected, dict) and expected and set(expected) <= {"contains", "gte", "lte", "type", "any_of", "not"}:
@@ -21,7 +31,7 @@ def _matches(expected, actual) -> bool:
             checks.append(isinstance(actual, (int, float)) and actual <= expected["lte"])
         if "type" in expected:
             names = {"string": str, "integer": int, "number": (int, float), "boolean": bool, "list": list,
-                     "object": dict, "null": type(None)}
+                     "object": dict, "null": type(None), "absent": _Missing}
             checks.append(isinstance(actual, names[expected["type"]]))
         if "any_of" in expected:
             checks.append(any(_matches(option, actual) for option in expected["any_of"]))
@@ -76,7 +86,7 @@ def _check_single(expect: dict, response: dict) -> Optional[str]:
     if not response.get("ok"):
         return f"expected success, but the call {_describe_response(response)}"
     for key, wanted in (expect.get("result") or {}).items():
-        actual = (response.get("result") or {}).get(key, "<missing>")
+        actual = (response.get("result") or {}).get(key, MISSING)
         if not _matches(wanted, actual):
             return f"expected result.{key} to match {wanted!r}, got {actual!r}"
     return None
