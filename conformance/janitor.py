@@ -10,12 +10,12 @@ run removed it) or on SIGTERM (run.remove_scratch() stops it once the folder
 is deleted). Standard library only: it must not depend on the harness."""
 
 import argparse
-import shutil
 import sys
 import time
 from pathlib import Path
 
 from conformance.servers.pids import alive  # stdlib only, like this module
+from conformance.trees import remove_tree  # stdlib only too
 
 POLL_SECONDS = 0.5
 
@@ -28,7 +28,7 @@ def main(argv=None) -> int:
     folder = Path(args.folder)
     while folder.exists() and alive(args.owner_pid):
         time.sleep(POLL_SECONDS)
-    shutil.rmtree(folder, ignore_errors=True)
+    remove_tree(folder)
     return 0
 
 

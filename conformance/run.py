@@ -10,7 +10,6 @@ gone (were the janitor killed too)."""
 import json
 import os
 import re
-import shutil
 import subprocess
 import sys
 import tempfile
@@ -21,6 +20,7 @@ from pathlib import Path
 from .errors import ConformanceError
 from .servers.pids import alive
 from .servers.distribution import DEFAULT_MILVUS_VERSION
+from .trees import remove_tree
 
 SCRATCH_PREFIX = "milvus-conformance-run-"
 
@@ -94,7 +94,7 @@ def sweep_stale_scratch() -> None:
         if not match:
             continue
         if not alive(int(match.group(1))):
-            shutil.rmtree(path, ignore_errors=True)
+            remove_tree(path, patience_seconds=0)
 
 
 _janitors = {}  # scratch folder -> its janitor process
@@ -111,7 +111,7 @@ def new_scratch() -> Path:
 
 def remove_scratch(path) -> None:
     """Delete the scratch folder and stop (and reap) its janitor."""
-    shutil.rmtree(path, ignore_errors=True)
+    remove_tree(path)
     janitor = _janitors.pop(Path(path), None)
     if janitor is not None:
         janitor.terminate()

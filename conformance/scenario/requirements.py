@@ -32,6 +32,7 @@ CONNECT_ARG_CAPABILITIES = {
     "timeout": "connect.timeout", "handler": "connect.handler", "pool": "connect.pool",
     "secure": "connect.secure", "ca_cert": "connect.tls_certs", "client_cert": "connect.tls_certs",
     "client_key": "connect.tls_certs", "server_name": "connect.tls_certs", "db_name": "connect.db_name",
+    "token": "connect.token",
 }
 ARG_CAPABILITIES = {"connect": CONNECT_ARG_CAPABILITIES, "server_version": {"timeout": "server_version.timeout"}}
 TARGET_ARGS = ("host", "port", "address", "uri")

@@ -29,7 +29,7 @@ CAPABILITIES = [
     "connect.host_port", "connect.port_string", "connect.port_any_type", "connect.host_any_type",
     "connect.address", "connect.uri", "connect.user_password",
     "connect.timeout", "connect.handler", "connect.pool", "connect.defaults",
-    "connect.secure", "connect.tls_certs",
+    "connect.secure", "connect.tls_certs", "connect.db_name", "connect.token",
     "alias_registry", "disconnect", "server_version", "server_version.timeout", "open_many",
 ]
 
