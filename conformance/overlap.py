@@ -37,7 +37,8 @@ from typing import Optional
 from .drivers.build import DriverUnavailable
 from .drivers.process import DriverProcess
 from .errors import ConformanceError, DriverError, ServerStartError, ServerUnavailable
-from .execution import Run, run_scenario
+from .execution import Run, deadline_for, run_scenario
+from .repro import reproduce
 from .scenario.levels import cell_level
 from .scenario.loader import spec_statements
 from .scenario.model import HARNESS_OPS
@@ -134,6 +135,18 @@ class Claims:
             return json.loads((self.folder / f"{_file_name(nodeid)}.json").read_text())
         except (OSError, ValueError):
             return None
+
+
+def _run(item, proc, endpoint, control, judge: bool, on_failure=None):
+    """(run, None), or (None, the driver error that stopped it, as JSON)."""
+    try:
+        return run_scenario(item.scenario, proc, endpoint, control, judge=judge, on_failure=on_failure), None
+    except DriverError as exc:
+        return None, {"message": str(exc), "stderr_tail": exc.stderr_tail or proc.stderr_tail()}
+
+
+def _attempt_json(run, error) -> dict:
+    return {"run": dataclasses.asdict(run) if run else None, "error": error}
 
 
 class Lockstep:
@@ -293,18 +306,47 @@ class Background:
         finally:
             self.drivers.give_back(proc)
 
-    def _attempt(self, item, proc, endpoint, control, judge: bool, clock: CellClock) -> None:
-        run, error = None, None
+    def _attempt(self, item, proc, endpoint, control, judge: bool, clock: CellClock, leave=None) -> None:
+        """The first attempt; a fail or an error is confirmed here too, in a fresh driver process, with its
+        reproducer (as the item would, without holding up a worker for it). `leave` is called between
+        the two: a cell in lockstep leaves it before its confirmation, which has a server of its own."""
         with clock.phase("attempt"):
-            try:
-                run = run_scenario(item.scenario, proc, endpoint, control, judge=judge)
-            except DriverError as exc:
-                error = {"message": str(exc), "stderr_tail": exc.stderr_tail or proc.stderr_tail()}
+            run, error = _run(item, proc, endpoint, control, judge)
+        if leave is not None:
+            leave()
+        second = None
+        if error is not None or run.failure:
+            with clock.phase("confirm"):
+                second = self._confirm(item, endpoint, judge)
         timing = clock.to_json()
         seconds = timing["ended"] - timing["started"]
         timing["breakdown"] = cell_breakdown(timing, run.transcript if run else [], seconds)
-        self.claims.store(item.nodeid, {"run": dataclasses.asdict(run) if run else None, "error": error,
+        self.claims.store(item.nodeid, {**_attempt_json(run, error), "second": second,
                                         "endpoint": endpoint.to_json(), "timing": timing})
+
+    def _confirm(self, item, endpoint, judge: bool) -> dict:
+        """The second attempt, in a fresh driver process (on a private server of its own where the scenario
+        needs one), with the reproducer of a failure it confirms."""
+        manifest, build = self.state.registry[item.driver], self.state.build(item.driver)
+        stderr = self.state.ctx.scratch_path / "drivers" / f"{item.driver}-{self.state.worker}-confirm.stderr"
+        proc, control = DriverProcess(manifest, build, stderr), None
+        try:
+            self.drivers.starter.submit(proc.start).result()  # a long-lived thread (PR_SET_PDEATHSIG)
+            if item.scenario.requires.private_server:
+                endpoint, control = self.state.pool.private(item.scenario.requires.profile, f"confirm-{item.nodeid}",
+                                                            item.server_version)
+
+            def on_failure(run, act):
+                return reproduce(manifest, build, proc.hello or {}, item.scenario, item.column, endpoint, run, act,
+                                 self.state.ctx.report_path / "repro", deadline_for)
+
+            return _attempt_json(*_run(item, proc, endpoint, control, judge, on_failure))
+        except DriverError as exc:
+            return _attempt_json(None, {"message": str(exc), "stderr_tail": exc.stderr_tail or proc.stderr_tail()})
+        finally:
+            proc.stop()
+            if control is not None:
+                self.state.pool.release(control)
 
     def _run_together(self, items: list, number: int) -> None:
         """The cells of one fault scenario, one per driver, on one private server in lockstep."""
@@ -351,11 +393,12 @@ class Background:
             clock.phases["server"] = round(lease / len(ready), 3)
             clock.phases["lockstep"] = round(clock.phases["lockstep"] + lease - clock.phases["server"], 3)
             try:
-                self._attempt(item, proc, endpoint, lockstep.handle(who), judge, clock)
+                self._attempt(item, proc, endpoint, lockstep.handle(who), judge, clock,
+                              leave=lambda: lockstep.leave(who))
             except Exception as exc:  # the item then runs it itself
                 self.claims.store(item.nodeid, {"declined": f"the background failed: {exc}"})
             finally:
-                lockstep.leave(who)
+                lockstep.leave(who)  # (again, when the attempt raised: leaving twice is harmless)
 
         threads = [threading.Thread(target=participant, args=(who, item, proc, judge, clock), daemon=True)
                    for who, (item, (proc, judge), clock) in enumerate(ready)]

@@ -362,6 +362,8 @@ class ScenarioItem(pytest.Item):
         self.first_transcript = first.transcript if first else []
         if first_error is None and not first.failure:
             self.run = first
+        elif background is not None and background.get("second"):  # confirmed in the background already
+            self._judge_attempts(first, first_error, *_background_attempt(background["second"]))
         else:  # confirm it in a fresh driver process, and reproduce it there
             with self.clock.phase("confirm"):
                 self._confirm(state, proc, build, endpoint, judge, first, first_error)
@@ -387,6 +389,11 @@ class ScenarioItem(pytest.Item):
         elif self.scenario.requires.private_server:  # the first attempt ran in the background, on its server
             endpoint = self._endpoint(state)
         second, second_error = self._attempt(proc, endpoint, judge, self._reproducer(state, proc, build, endpoint))
+        self._judge_attempts(first, first_error, second, second_error)
+
+    def _judge_attempts(self, first, first_error, second, second_error):
+        """Two attempts: flaky if they differ; else the second's error, or its failure with its reproducer
+        (a failure the reproducer did not show again is the harness's or the driver's: an error)."""
         self.record["attempts"] = [_attempt_json(first, first_error), _attempt_json(second, second_error)]
         self.flaky = _attempt_outcome(first, first_error) != _attempt_outcome(second, second_error)
         if not self.flaky and second_error is not None:
