@@ -346,7 +346,7 @@ class Background:
         finally:
             proc.stop()
             if control is not None:
-                self.state.pool.release(control)
+                control.close()
 
     def _run_together(self, items: list, number: int) -> None:
         """The cells of one fault scenario, one per driver, on one private server in lockstep."""
@@ -406,7 +406,7 @@ class Background:
             thread.start()
         for thread in threads:
             thread.join()
-        self.state.pool.release(control)
+        control.close()
         for _, (proc, _), _ in ready:
             self.drivers.give_back(proc)
 

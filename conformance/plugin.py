@@ -422,8 +422,8 @@ class ScenarioItem(pytest.Item):
         return on_failure
 
     def teardown(self):
-        if self.control is not None:  # back to this process's private servers, as the scenario found it
-            self.config.stash[STATE].pool.release(self.control)
+        if self.control is not None:
+            self.control.close()
             self.control = None
         clock = getattr(self, "clock", None)
         if clock is not None:
@@ -541,7 +541,6 @@ def pytest_sessionfinish(session, exitstatus):
     if state.background is not None:
         state.background.stop(interrupted=exitstatus == pytest.ExitCode.INTERRUPTED)
     state.stop_drivers()
-    state.pool.close_private()
     collector = session.config.stash.get(COLLECTOR, None)
     if collector is None:  # an xdist worker: the controller writes the report
         return

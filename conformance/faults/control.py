@@ -10,7 +10,7 @@ import signal
 import time
 
 from ..errors import ServerStartError
-from ..servers.embedded import EmbeddedServer, choose_ports, healthy
+from ..servers.embedded import EmbeddedServer, choose_ports
 
 
 class _SameAddress(EmbeddedServer):
@@ -32,7 +32,6 @@ class ServerControl:
         self.endpoint = endpoint
         self.running = True
         self.paused = False
-        self.pool_key = ""  # the pool's key for it (profile, version), to take it back after a scenario
 
     def act(self, action: str) -> dict:
         started = time.perf_counter()
@@ -99,11 +98,6 @@ class ServerControl:
             self._resume()
         if not self.running:
             self._start()
-
-    def healthy(self) -> bool:
-        """Running, not paused, and answering on its management port: as a scenario may find it."""
-        return self.running and not self.paused and healthy(
-            f"http://{self.endpoint.host}:{self.endpoint.http_port}/healthz")
 
     def close(self):
         if self.paused:

@@ -23,7 +23,7 @@ import yaml
 from ..errors import ServerStartError, ServerUnavailable
 from . import distribution, tls
 from .pids import alive
-from .ports import describe_listener, free_ports, wait_for_port
+from .ports import describe_listener, free_ports, listener_pid, wait_for_port
 from .profiles import Endpoint, Profile
 
 READY_TIMEOUT_SECONDS = 180
@@ -70,6 +70,7 @@ class EmbeddedServer:
             self._spawn(dist, ports)
             try:
                 self._wait_ready(ports["http_port"])
+                self._check_own_ports(ports)
             except ServerStartError as error:
                 self.stop()
                 last_error = error
@@ -115,6 +116,16 @@ class EmbeddedServer:
             env=env, cwd=str(Path(__file__).resolve().parents[2]), start_new_session=True,
             stdin=subprocess.DEVNULL,
         )
+
+    def _check_own_ports(self, ports: dict) -> None:
+        """Its gRPC and HTTP ports are its own: a port picked free can be taken by another server starting at
+        the same moment, and then /healthz and the SDK's calls reach that server instead (seen: a pause of
+        this one that the SDK never saw). Another start, on new ports, follows."""
+        for key in ("proxy_port", "http_port"):
+            holder = listener_pid(ports[key])
+            if holder is not None and holder != self.server_pid():
+                found = f"port {ports[key]} ({key}) is held by pid {holder}, not by this server: address already in use"
+                raise ServerStartError(found, log_tail=f"{self.log_tail()}\n--- {found}")
 
     def server_pid(self) -> int:
         try:

@@ -11,7 +11,6 @@ import itertools
 import json
 import re
 import shutil
-import threading
 from pathlib import Path
 from typing import Optional
 from urllib.parse import urlparse
@@ -50,9 +49,7 @@ class ServerPool:
         self.milvus_version = milvus_version
         self.uri = uri
         self.uri_http_port = uri_http_port
-        self._idle = {}  # key -> private servers released by this process's scenarios, for the next ones
-        self._lock = threading.Lock()
-        self._serial = itertools.count(1)
+        self._serial = itertools.count(1)  # private servers' folders
 
     def _key(self, profile: str, version: Optional[str]) -> str:
         version = version or self.milvus_version
@@ -108,24 +105,14 @@ class ServerPool:
                              f"{type(exc).__name__}: {exc}", "log_tail": server.log_tail()}
 
     def private(self, profile: str, label: str, version: Optional[str] = None):
-        """A server for one scenario at a time (its steps may stop or pause it): (endpoint, control). One
-        that an earlier scenario of this process released, running and answering as it was found, or a
-        new one."""
+        """A server for one scenario (its steps may stop or pause it; the cells of one fault scenario share
+        it in lockstep): (endpoint, control). Never reused by another scenario: an SDK keeps state per
+        address (grpc-js pools its subchannels process-wide), so a new scenario gets new ports."""
         if self.uri:
             raise ServerUnavailable("needs a server the harness controls (it stops, pauses and restarts it); "
                                     "the server given by --milvus-uri is not one")
         from ..faults.control import ServerControl
 
-        key = self._key(profile, version)
-        while True:
-            with self._lock:
-                idle = self._idle.get(key) or []
-                control = idle.pop() if idle else None
-            if control is None:
-                break
-            if control.healthy():
-                return control.endpoint, control
-            control.close()
         root = self.state_dir / "private" / re.sub(r"[^A-Za-z0-9_.-]", "_", label)[-60:] / str(next(self._serial))
         server = self._server(profile, root / "server", root / "server.log", version)
         try:
@@ -137,29 +124,7 @@ class ServerPool:
         except BaseException:
             server.stop()
             raise
-        control = ServerControl(server, endpoint)
-        control.pool_key = key
-        return endpoint, control
-
-    def release(self, control) -> None:
-        """A private server back to this process's idle ones, running and answering as a scenario found it
-        (stopped if it cannot be)."""
-        try:
-            control.restore()
-            healthy = control.healthy()
-        except Exception:
-            healthy = False
-        if not healthy:
-            control.close()
-            return
-        with self._lock:
-            self._idle.setdefault(control.pool_key, []).append(control)
-
-    def close_private(self) -> None:
-        with self._lock:
-            idle, self._idle = [c for cs in self._idle.values() for c in cs], {}
-        for control in idle:
-            control.close()
+        return endpoint, ServerControl(server, endpoint)
 
     def started(self) -> "dict[str, Endpoint]":
         found = {}
