@@ -4,15 +4,17 @@ A cell that waits for a timeout to expire, or for a server to stop and start,
 needs no core while it waits; run one after another, such cells kept a
 worker idle for most of a run. Each process that runs cells (an xdist worker,
 or the only process) therefore starts, at the end of collection, a few
-background slots that run the first attempt of these cells ahead of pytest:
+background slots that run these cells ahead of pytest:
 
 - a cell is claimed by exactly one process (a file created atomically in the
   run's scratch folder), its result (the run, or the driver error that
   stopped it) stored there;
+- a fail or an error is confirmed there too, in a fresh driver process (with
+  a private server of its own where the scenario needs one), and reproduced
+  by its standalone program, so no worker waits out a rerun's timeouts;
 - the pytest item of the cell, in whichever process xdist hands it to, takes
-  that result (waiting if it is still running) and goes on as usual: the
-  verdict, a confirmation in a fresh driver process and the reproducer run
-  in the item, as for any cell;
+  those results (waiting if they are still coming) and judges them as it
+  judges its own: the verdict, flaky or not, reproduced or not;
 - the cells of one fault scenario (a private server, stopped or restarted by
   its steps) run together, one per driver, against one private server: the
   server's actions happen once for all of them, when every cell still
@@ -34,11 +36,10 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Optional
 
-from .drivers.build import DriverUnavailable
 from .drivers.process import DriverProcess
 from .errors import ConformanceError, DriverError, ServerStartError, ServerUnavailable
-from .execution import Run, deadline_for, run_scenario
-from .repro import reproduce
+from .execution import Run, run_scenario
+from .repro import reproducer
 from .scenario.levels import cell_level
 from .scenario.loader import spec_statements
 from .scenario.model import HARNESS_OPS
@@ -145,8 +146,16 @@ def _run(item, proc, endpoint, control, judge: bool, on_failure=None):
         return None, {"message": str(exc), "stderr_tail": exc.stderr_tail or proc.stderr_tail()}
 
 
-def _attempt_json(run, error) -> dict:
+def _stored(run, error) -> dict:
+    """An attempt as the background stores it: the run, or the driver error that stopped it."""
     return {"run": dataclasses.asdict(run) if run else None, "error": error}
+
+
+def attempt_from_store(found: dict):
+    """(run, None) or (None, DriverError): an attempt as the background stored it (_stored)."""
+    if found.get("error"):
+        return None, DriverError(found["error"]["message"], stderr_tail=found["error"].get("stderr_tail", ""))
+    return Run(**found["run"]), None
 
 
 class Lockstep:
@@ -193,17 +202,12 @@ class Lockstep:
     def handle(self, who: int):
         lockstep = self
 
-        class Handle:
-            endpoint = lockstep.control.endpoint
-
+        class Handle:  # what run_scenario asks of a control: its actions and the server's process
             def act(self, action):
                 return lockstep.act(who, action)
 
             def server_pid(self):
                 return lockstep.control.server_pid()
-
-            def restore(self):  # not used in the background (no reproducer runs there)
-                lockstep.control.restore()
 
         return Handle()
 
@@ -276,7 +280,7 @@ class Background:
                 self.state.build(item.driver)
             with clock.phase("driver_start"):
                 proc = self.drivers.lease(item.driver)
-        except (DriverUnavailable, DriverError, ConformanceError, Exception) as exc:
+        except Exception as exc:  # unavailable, a build or a start that failed: the item reports it as usual
             return None, f"its item reports it: {exc}"
         hello = proc.hello or {}
         if driver_gap(item.scenario, item.driver, hello.get("capabilities") or [],
@@ -293,16 +297,14 @@ class Background:
             return
         proc, judge = ready
         try:
-            try:
-                with clock.phase("server"):
-                    endpoint = self.state.pool.get(item.scenario.requires.profile, item.server_version)
-            except (ServerUnavailable, ServerStartError) as exc:
-                self.claims.store(item.nodeid, {"declined": f"its item reports it: {exc}"})
-                return
+            with clock.phase("server"):
+                endpoint = self.state.pool.get(item.scenario.requires.profile, item.server_version)
             if server_gap(item.scenario, endpoint.version):
                 self.claims.store(item.nodeid, {"declined": "its item decides the skip"})
-                return
-            self._attempt(item, proc, endpoint, None, judge, clock)
+            else:
+                self._attempt(item, proc, endpoint, None, judge, clock)
+        except (ServerUnavailable, ServerStartError) as exc:
+            self.claims.store(item.nodeid, {"declined": f"its item reports it: {exc}"})
         finally:
             self.drivers.give_back(proc)
 
@@ -321,7 +323,7 @@ class Background:
         timing = clock.to_json()
         seconds = timing["ended"] - timing["started"]
         timing["breakdown"] = cell_breakdown(timing, run.transcript if run else [], seconds)
-        self.claims.store(item.nodeid, {**_attempt_json(run, error), "second": second,
+        self.claims.store(item.nodeid, {**_stored(run, error), "second": second,
                                         "endpoint": endpoint.to_json(), "timing": timing})
 
     def _confirm(self, item, endpoint, judge: bool) -> dict:
@@ -336,13 +338,11 @@ class Background:
                 endpoint, control = self.state.pool.private(item.scenario.requires.profile, f"confirm-{item.nodeid}",
                                                             item.server_version)
 
-            def on_failure(run, act):
-                return reproduce(manifest, build, proc.hello or {}, item.scenario, item.column, endpoint, run, act,
-                                 self.state.ctx.report_path / "repro", deadline_for)
-
-            return _attempt_json(*_run(item, proc, endpoint, control, judge, on_failure))
+            on_failure = reproducer(proc, build, item.scenario, item.column, endpoint,
+                                    self.state.ctx.report_path / "repro")
+            return _stored(*_run(item, proc, endpoint, control, judge, on_failure))
         except DriverError as exc:
-            return _attempt_json(None, {"message": str(exc), "stderr_tail": exc.stderr_tail or proc.stderr_tail()})
+            return _stored(None, {"message": str(exc), "stderr_tail": exc.stderr_tail or proc.stderr_tail()})
         finally:
             proc.stop()
             if control is not None:

@@ -21,15 +21,15 @@ import pytest
 from .drivers.build import DriverUnavailable
 from .drivers.registry import load_registry, select
 from .errors import ConformanceError, DriverError, ScenarioFormatError, ServerStartError, ServerUnavailable
-from .execution import Run, deadline_for, run_scenario
+from .execution import run_scenario
 from .ahead import prepare_ahead
-from .overlap import Background, background_order, is_background
+from .overlap import Background, attempt_from_store, background_order, is_background
 from .paths import CONFORMANCE_DIR, DEFAULT_REPORTS_DIR, SCENARIOS_DIR, SPEC_FILE
 from .report import gate
 from .report import results as report_results
 from .run import (RunContext, new_run_id, new_scratch, parse_sdk_requests, remove_scratch, sweep_stale_scratch,
                   write_json)
-from .repro import reproduce
+from .repro import reproducer
 from .scenario.doc_examples import example_scenarios
 from .scenario.levels import cell_level, grounds_json, not_applicable_reason
 from .scenario.loader import load_file, scenario_files, spec_statements
@@ -253,13 +253,6 @@ def _attempt_outcome(run, error) -> str:
     return "skip" if (run.driver_decided or run.skip_reason) else "pass"
 
 
-def _background_attempt(found: dict):
-    """(run, None) or (None, DriverError): the first attempt as the background stored it."""
-    if found.get("error"):
-        return None, DriverError(found["error"]["message"], stderr_tail=found["error"].get("stderr_tail", ""))
-    return Run(**found["run"]), None
-
-
 def _attempt_json(run, error) -> dict:
     return {"outcome": _attempt_outcome(run, error), "failure": run.failure if run else str(error),
             "transcript": run.transcript if run else []}
@@ -355,7 +348,7 @@ class ScenarioItem(pytest.Item):
         self.record["deviation"] = self.deviation
         judge = level != "info"
         if background is not None:
-            first, first_error = _background_attempt(background)
+            first, first_error = attempt_from_store(background)
         else:
             with self.clock.phase("attempt"):
                 first, first_error = self._attempt(proc, endpoint, judge)
@@ -363,7 +356,7 @@ class ScenarioItem(pytest.Item):
         if first_error is None and not first.failure:
             self.run = first
         elif background is not None and background.get("second"):  # confirmed in the background already
-            self._judge_attempts(first, first_error, *_background_attempt(background["second"]))
+            self._judge_attempts(first, first_error, *attempt_from_store(background["second"]))
         else:  # confirm it in a fresh driver process, and reproduce it there
             with self.clock.phase("confirm"):
                 self._confirm(state, proc, build, endpoint, judge, first, first_error)
@@ -388,7 +381,8 @@ class ScenarioItem(pytest.Item):
             self.control.restore()
         elif self.scenario.requires.private_server:  # the first attempt ran in the background, on its server
             endpoint = self._endpoint(state)
-        second, second_error = self._attempt(proc, endpoint, judge, self._reproducer(state, proc, build, endpoint))
+        second, second_error = self._attempt(proc, endpoint, judge, reproducer(proc, build, self.scenario, self.column,
+                                                                          endpoint, state.ctx.report_path / "repro"))
         self._judge_attempts(first, first_error, second, second_error)
 
     def _judge_attempts(self, first, first_error, second, second_error):
@@ -414,12 +408,6 @@ class ScenarioItem(pytest.Item):
         except DriverError as exc:
             self.record["stderr_tail"] = exc.stderr_tail or proc.stderr_tail()
             return None, exc
-
-    def _reproducer(self, state, proc, build, endpoint):
-        def on_failure(run, act):
-            return reproduce(proc.manifest, build, proc.hello or {}, self.scenario, self.column, endpoint, run, act,
-                             state.ctx.report_path / "repro", deadline_for)
-        return on_failure
 
     def teardown(self):
         if self.control is not None:

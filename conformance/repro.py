@@ -235,6 +235,17 @@ def compare(transcript: list, answers: dict) -> "tuple[bool, str]":
     return False, "the run's failing step is not in the transcript"
 
 
+def reproducer(proc, build: Build, scenario: Scenario, column: str, endpoint, repro_root: Path):
+    """run_scenario's on_failure for a confirming attempt in `proc`: the failure, reproduced by a standalone
+    program (the driver's hello is read when it runs: a driver restarted since has answered a new one)."""
+    from .execution import deadline_for
+
+    def on_failure(run, act):
+        return reproduce(proc.manifest, build, proc.hello or {}, scenario, column, endpoint, run, act, repro_root,
+                         deadline_for)
+    return on_failure
+
+
 def reproduce(manifest: Manifest, build: Build, hello: dict, scenario: Scenario, column: str, endpoint,
               run, act, repro_root: Path, deadline_for) -> dict:
     """Render, write, run and compare. The result goes into results.json as the cell's `repro`."""

@@ -7,7 +7,6 @@ process owns all of them (keepers watch its pid) and stops them at the end.
 A start that failed is remembered, so the tests that need it fail fast with
 the same message instead of starting it again."""
 
-import itertools
 import json
 import re
 import shutil
@@ -49,7 +48,6 @@ class ServerPool:
         self.milvus_version = milvus_version
         self.uri = uri
         self.uri_http_port = uri_http_port
-        self._serial = itertools.count(1)  # private servers' folders
 
     def _key(self, profile: str, version: Optional[str]) -> str:
         version = version or self.milvus_version
@@ -113,7 +111,7 @@ class ServerPool:
                                     "the server given by --milvus-uri is not one")
         from ..faults.control import ServerControl
 
-        root = self.state_dir / "private" / re.sub(r"[^A-Za-z0-9_.-]", "_", label)[-60:] / str(next(self._serial))
+        root = self.state_dir / "private" / re.sub(r"[^A-Za-z0-9_.-]", "_", label)[-80:]
         server = self._server(profile, root / "server", root / "server.log", version)
         try:
             endpoint = server.start()
