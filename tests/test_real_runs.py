@@ -187,11 +187,11 @@ def test_ctrl_c_while_the_background_restarts_a_shared_private_server_leaves_not
     deadline = time.monotonic() + 300
     private = None
     while time.monotonic() < deadline and private is None:
-        private = next(iter(Path("/tmp").glob(f"{SCRATCH_PREFIX}{proc.pid}-*/servers/private/*/*/server/run/server.pid")),
+        private = next(iter(Path("/tmp").glob(f"{SCRATCH_PREFIX}{proc.pid}-*/servers/private/*/server/run/server.pid")),
                        None)
         time.sleep(0.2)
     assert private is not None, "no private server started"
-    scratch = str(private.parents[6])
+    scratch = str(private.parents[5])  # <scratch>/servers/private/<label>/server/run/server.pid
     time.sleep(3)  # the cells are at their steps
     started = _descendants(proc.pid)  # workers, their drivers (the background's too), keepers, servers
     assert len(started) >= 6
