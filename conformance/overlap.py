@@ -283,7 +283,7 @@ class Background:
         except Exception as exc:  # unavailable, a build or a start that failed: the item reports it as usual
             return None, f"its item reports it: {exc}"
         hello = proc.hello or {}
-        if driver_gap(item.scenario, item.driver, hello.get("capabilities") or [],
+        if driver_gap(item.scenario, proc.manifest.base_name, hello.get("capabilities") or [],
                       (hello.get("sdk") or {}).get("version", "")):
             self.drivers.give_back(proc)
             return None, "its item decides the skip"
@@ -299,7 +299,7 @@ class Background:
         try:
             with clock.phase("server"):
                 endpoint = self.state.pool.get(item.scenario.requires.profile, item.server_version)
-            if server_gap(item.scenario, endpoint.version):
+            if server_gap(item.scenario, endpoint):
                 self.claims.store(item.nodeid, {"declined": "its item decides the skip"})
             else:
                 self._attempt(item, proc, endpoint, None, judge, clock)

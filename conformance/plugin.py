@@ -20,6 +20,7 @@ import pytest
 
 from .drivers.build import DriverUnavailable
 from .drivers.registry import load_registry, select
+from .sdk_versions import expand_requests, parse_sdk_requests, with_instances
 from .errors import ConformanceError, DriverError, ScenarioFormatError, ServerStartError, ServerUnavailable
 from .execution import run_scenario
 from .ahead import prepare_ahead
@@ -27,7 +28,7 @@ from .overlap import Background, attempt_from_store, background_order, is_backgr
 from .paths import CONFORMANCE_DIR, DEFAULT_REPORTS_DIR, SCENARIOS_DIR, SPEC_FILE
 from .report import gate
 from .report import results as report_results
-from .run import (RunContext, new_run_id, new_scratch, parse_sdk_requests, remove_scratch, sweep_stale_scratch,
+from .run import (RunContext, check_server_option, new_run_id, new_scratch, remove_scratch, sweep_stale_scratch,
                   write_json)
 from .repro import reproducer
 from .scenario.doc_examples import example_scenarios
@@ -51,9 +52,14 @@ def pytest_addoption(parser):
                     help="drivers to run (drivers/registry.yaml); default: all")
     group.addoption("--sdk", action="append", default=[], metavar="DRIVER=VERSION",
                     help="SDK version, range or local checkout per driver, e.g. python=2.4.9")
-    group.addoption("--server", choices=("embedded", "container"), default="embedded",
-                    help="how servers are provided: embedded processes (default) or containers (Docker engine)")
+    group.addoption("--server", default="embedded", metavar="KIND[,KIND]",
+                    help="the servers every scenario runs against: embedded Milvus processes (default) or "
+                         "containers (Docker engine), and/or milvus-lite[=VERSION] (PyPI milvus-lite, another "
+                         "implementation); several give one report column each")
     group.addoption("--milvus-version", default=None, help="embedded Milvus version (PyPI `milvus`), default 2.3.5")
+    group.addoption("--image", default=None, metavar="REFERENCE",
+                    help="with --server container: run this image (e.g. milvusdb/milvus:v2.3.5) instead of the one "
+                         "built here; it keeps its own milvus.yaml, our settings reach it as environment variables")
     group.addoption("--milvus-uri", default="", help="run against this existing server instead "
                     "(http://[user:password@]host:port); scenarios needing another profile are skipped")
     group.addoption("--milvus-http-port", type=int, default=0, help="HTTP port of the --milvus-uri server (9091)")
@@ -98,7 +104,8 @@ def pytest_configure(config):
         data = workerinput.get("conformance_run")
         if data:
             ctx = RunContext.from_json(data)
-            config.stash[STATE] = ProcessState(ctx, _registry(ctx.registry), workerinput.get("workerid", "w"))
+            config.stash[STATE] = ProcessState(ctx, with_instances(_registry(ctx.registry), ctx.sdk_instances),
+                                               workerinput.get("workerid", "w"))
         return
     if not _suite_requested(config):
         return
@@ -106,8 +113,17 @@ def pytest_configure(config):
         registry_file = config.getoption("registry")
         registry = _registry(registry_file)
         names = [n.strip() for value in config.getoption("driver") for n in value.split(",") if n.strip()]
-        drivers = [m.name for m in select(registry, names)]
-        sdk_requests = parse_sdk_requests(config.getoption("sdk"), drivers)
+        selected = [m.name for m in select(registry, names)]
+        drivers, sdk_requests, sdk_instances = expand_requests(
+            registry, selected, parse_sdk_requests(config.getoption("sdk"), selected))
+        registry = with_instances(registry, sdk_instances)
+        check_server_option(config.getoption("server"))
+        image = config.getoption("image")
+        if image and "container" not in config.getoption("server").split(","):
+            raise ConformanceError("an image runs in a container: add --server container", where=f"--image {image}")
+        if image and config.getoption("milvus_version"):
+            raise ConformanceError("give the server either as --image or as --milvus-version, not both",
+                                   where=f"--image {image}")
         scenarios = Path(config.getoption("scenarios"))
         if not scenarios.exists():
             raise ConformanceError(f"'{scenarios}' does not exist", where="--scenarios")
@@ -121,12 +137,13 @@ def pytest_configure(config):
     ctx = RunContext(
         run_id=run_id, owner_pid=os.getpid(), scratch=str(new_scratch()),
         report_dir=str(Path(config.getoption("report_dir")).resolve() / run_id), drivers=drivers,
-        sdk_requests=sdk_requests, milvus_uri=config.getoption("milvus_uri"), server=config.getoption("server"),
+        sdk_requests=sdk_requests, sdk_instances=sdk_instances, milvus_uri=config.getoption("milvus_uri"), server=config.getoption("server"),
         milvus_http_port=config.getoption("milvus_http_port"), suite=config.getoption("suite"),
         scenarios=str(scenarios.resolve()), spec=_spec_option(config, scenarios),
         registry=str(Path(registry_file).resolve()) if registry_file else "",
         full_scale=config.getoption("full_scale"), background_slots=max(0, config.getoption("background")),
-        **({"milvus_version": config.getoption("milvus_version")} if config.getoption("milvus_version") else {}),
+        **({"milvus_version": config.getoption("image") or config.getoption("milvus_version")}
+           if config.getoption("image") or config.getoption("milvus_version") else {}),
     )
     config.stash[STATE] = ProcessState(ctx, registry, "main")
     config.stash[COLLECTOR] = report_results.Collector(ctx)
@@ -218,7 +235,7 @@ class ScenarioFile(pytest.File):
                 continue
             for column, driver, version in state.ctx.columns():
                 only = state.registry[driver].only_groups
-                if (scenario.requires.drivers and driver not in scenario.requires.drivers) or (
+                if (scenario.requires.drivers and state.registry[driver].base_name not in scenario.requires.drivers) or (
                         only and scenario.group not in only):
                     continue  # not this driver's subject: no cell at all, rather than a skip
                 yield ScenarioItem.from_parent(self, name=f"{scenario.id}[{column}]", scenario=scenario,
@@ -272,8 +289,10 @@ class ScenarioItem(pytest.Item):
         self.add_marker(pytest.mark.conformance)
         # level: the cell's requirement level (None: not applicable); verdict_source: whose answers the
         # outcome rests on - sdk, driver (a driver-made answer or a driver problem) or harness (no step ran)
+        # role: sdk, or reference (a client without SDK logic: shown beside SDK findings, never gated)
         self.record = {"scenario": scenario.to_json(), "driver": driver, "column": column,
-                       "server_version": server_version, "driver_info": None, "level": None, "grounds": [],
+                       "role": self.config.stash[STATE].registry[driver].role, "server_version": server_version,
+                       "driver_info": None, "level": None, "grounds": [],
                        "verdict_source": "harness", "server": None, "transcript": [], "deviation": None,
                        "stderr_tail": "", "log_tail": "", "attempts": [], "repro": None}
         self.user_properties.append((RECORD_KEY, self.record))
@@ -326,10 +345,10 @@ class ScenarioItem(pytest.Item):
         self.record["driver_info"] = {
             "name": self.driver, "language": hello.get("language"), "runtime": hello.get("runtime"),
             "sdk": hello.get("sdk"), "capabilities": hello.get("capabilities"), "build": build.to_json(),
-            "limitations": list(proc.manifest.limitations),
+            "limitations": list(proc.manifest.limitations), "role": proc.manifest.role,
         }
         sdk_version = (hello.get("sdk") or {}).get("version", "")
-        gap = driver_gap(self.scenario, self.driver, hello.get("capabilities") or [], sdk_version)
+        gap = driver_gap(self.scenario, proc.manifest.base_name, hello.get("capabilities") or [], sdk_version)
         if gap:
             pytest.skip(gap)
         # run in the background already (conformance/overlap.py), or by this item now
@@ -341,7 +360,7 @@ class ScenarioItem(pytest.Item):
         else:
             endpoint = self._endpoint(state)
         self.record["server"] = {k: v for k, v in endpoint.to_json().items() if k not in ("password", "root_password")}
-        gap = server_gap(self.scenario, endpoint.version)
+        gap = server_gap(self.scenario, endpoint)
         if gap:
             pytest.skip(gap)
         self.deviation = known_deviation(self.scenario, proc.manifest.known_deviations, sdk_version)

@@ -19,6 +19,7 @@ from typing import Optional
 
 from .drivers.build import Build, expand
 from .drivers.registry import Manifest
+from .trees import remove_tree
 from .scenario.expectations import check
 from .scenario.model import HARNESS_OPS, Scenario
 
@@ -103,6 +104,10 @@ def run_program(rendered: dict, manifest: Manifest, build: Build, folder: Path, 
     env = {k: v for k, v in os.environ.items() if not k.startswith("MILVUS_")}
     env.update({k: expand([v], manifest, build_dir=build.build_dir, repro_dir=str(folder))[0]
                 for k, v in (rendered.get("env") or {}).items()})
+    # Its temporary files (`go run`'s build folder) stay in the repro folder and go with the program's end,
+    # also when it is killed for not answering.
+    env["TMPDIR"] = str(folder / ".tmp")
+    os.makedirs(env["TMPDIR"], exist_ok=True)
     stderr_path = folder / "stderr.txt"
     with open(stderr_path, "wb") as stderr:
         proc = subprocess.Popen(command, cwd=folder, env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
@@ -137,6 +142,7 @@ def run_program(rendered: dict, manifest: Manifest, build: Build, folder: Path, 
                     limit = time.monotonic() + deadlines[pending[0]]
     finally:
         _stop(proc)
+        remove_tree(Path(env["TMPDIR"]), patience_seconds=0)
         stderr_text = stderr_path.read_text(errors="replace") if stderr_path.exists() else ""
     output = "\n".join(lines) + (f"\n--- stderr ---\n{stderr_text}" if stderr_text.strip() else "")
     if len(output) > 2 * OUTPUT_CHARS:

@@ -20,6 +20,7 @@ from pathlib import Path
 from .errors import ConformanceError
 from .servers.pids import alive
 from .servers.distribution import DEFAULT_MILVUS_VERSION
+from .servers.lite import DEFAULT_LITE_VERSION, LITE
 from .trees import remove_tree
 
 SCRATCH_PREFIX = "milvus-conformance-run-"
@@ -32,9 +33,10 @@ class RunContext:
     scratch: str
     report_dir: str
     drivers: list           # names, in column order
-    sdk_requests: dict      # driver -> request ("" = manifest default)
+    sdk_requests: dict      # column -> SDK request ("" = manifest default)
+    sdk_instances: dict = field(default_factory=dict)  # version column -> its driver (sdk_versions.py)
     milvus_version: str = DEFAULT_MILVUS_VERSION
-    server: str = "embedded"  # embedded | container (ignored with milvus_uri)
+    server: str = "embedded"  # embedded | container, and milvus-lite[=VERSION]; comma-separated (not with milvus_uri)
     milvus_uri: str = ""
     milvus_http_port: int = 0
     suite: str = "full"
@@ -57,12 +59,33 @@ class RunContext:
         """--milvus-version 2.2.16,2.3.5: every scenario runs against each."""
         return [v.strip() for v in self.milvus_version.split(",") if v.strip()]
 
-    def column(self, driver: str, version: str) -> str:
-        """A report column: the driver, and the server version when there are several."""
-        return f"{driver}@{version}" if len(self.milvus_versions) > 1 else driver
+    @property
+    def milvus_provider(self) -> str:
+        """How Milvus servers are provided: embedded or container (--server)."""
+        return next((p for p in self.server_kinds if not p.startswith(LITE)), "embedded")
+
+    @property
+    def server_kinds(self) -> "list[str]":
+        return [p.strip() for p in self.server.split(",") if p.strip()]
+
+    @property
+    def server_targets(self) -> "list[str]":
+        """The servers every scenario runs against, in column order: each Milvus version of the run's
+        provider, and `milvus-lite-<version>` for each --server milvus-lite[=VERSION]."""
+        targets = []
+        for kind in self.server_kinds or ["embedded"]:
+            if kind.startswith(LITE):
+                targets.append(f"{LITE}-{kind.partition('=')[2] or DEFAULT_LITE_VERSION}")
+            else:
+                targets += self.milvus_versions
+        return list(dict.fromkeys(targets))
+
+    def column(self, driver: str, target: str) -> str:
+        """A report column: the driver (or its SDK version column), and the server when there are several."""
+        return f"{driver}@{target}" if len(self.server_targets) > 1 else driver
 
     def columns(self) -> "list[tuple[str, str, str]]":
-        return [(self.column(d, v), d, v) for d in self.drivers for v in self.milvus_versions]
+        return [(self.column(d, t), d, t) for d in self.drivers for t in self.server_targets]
 
     @property
     def scratch_path(self) -> Path:
@@ -73,18 +96,16 @@ class RunContext:
         return Path(self.report_dir)
 
 
-def parse_sdk_requests(values: "list[str]", drivers: "list[str]") -> dict:
-    requests = {}
-    for value in values:
-        name, sep, request = value.partition("=")
-        if not sep or not name or not request:
-            raise ConformanceError(f"'{value}' is not NAME=VERSION (e.g. python=2.4.9, "
-                                   f"\"python=>=2.4,<2.6\" or python=/path/to/checkout)", where="--sdk")
-        if name not in drivers:
-            raise ConformanceError(f"'{name}' is not a selected driver (selected: {', '.join(drivers)})",
-                                   where=f"--sdk {value}")
-        requests[name] = request
-    return requests
+def check_server_option(value: str) -> None:
+    """--server: embedded or container (at most one of them), and milvus-lite[=VERSION]."""
+    kinds = [k.strip() for k in value.split(",") if k.strip()]
+    unknown = [k for k in kinds if k not in ("embedded", "container") and k.partition("=")[0] != LITE]
+    if unknown or not kinds:
+        raise ConformanceError(f"'{unknown[0] if unknown else value}' is not a server kind (embedded, container, "
+                               f"{LITE} or {LITE}=VERSION)", where=f"--server {value}")
+    if "embedded" in kinds and "container" in kinds:
+        raise ConformanceError("Milvus servers come either embedded or in containers, not both in one run",
+                               where=f"--server {value}")
 
 
 def sweep_stale_scratch() -> None:

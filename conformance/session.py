@@ -22,9 +22,9 @@ class ProcessState:
         self.ctx = ctx
         self.registry = registry
         self.worker = worker
-        self.pool = ServerPool(ctx.scratch_path / "servers", ctx.owner_pid, ctx.milvus_versions[0],
+        self.pool = ServerPool(ctx.scratch_path / "servers", ctx.owner_pid, ctx.server_targets[0],
                                uri=ctx.milvus_uri, uri_http_port=ctx.milvus_http_port or None,
-                               provider=ctx.server)
+                               provider=ctx.milvus_provider)
         self.processes: "dict[str, DriverProcess]" = {}
         self.background = None  # cells that mostly wait, run side by side (conformance/overlap.py)
 

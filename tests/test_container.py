@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+from conformance.drivers.registry import load_registry
 from conformance.errors import ConformanceError
 from conformance.paths import REPO_ROOT, cache_dir
 from conformance.servers.profiles import PROFILES, SCENARIO_PASSWORD, SCENARIO_USER
@@ -53,7 +54,8 @@ def image(client):
 
 
 def pymilvus_python() -> str:
-    found = sorted(glob.glob(str(cache_dir() / "drivers" / "python" / "2.6.17*" / "venv" / "bin" / "python")))
+    default = load_registry()["python"].default_version
+    found = sorted(glob.glob(str(cache_dir() / "drivers" / "python" / f"{default}*" / "venv" / "bin" / "python")))
     if found:
         return found[0]
     from conformance.servers.admin import _python

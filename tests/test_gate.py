@@ -81,3 +81,13 @@ def test_a_skip_below_the_gate_level_does_not_fail_it():
     gate = compare(results(levels, s__py="pass"), results(levels, s__py="skip"))
     assert gate["passed"] is True and gate["passed_now_skipped"] == []
     assert compare(results(levels, s__py="pass"), results(levels, s__py="skip"), gate_level="should")["passed"] is False
+
+
+def test_the_reference_client_is_never_gated():
+    """The grpc reference driver shows what the server alone does; its cells never fail a release's gate."""
+    before = results(a__py="pass", a__grpc="pass")
+    after = results(a__py="pass", a__grpc="fail")
+    for outcome in after["outcomes"] + before["outcomes"]:
+        outcome["role"] = "reference" if outcome["driver"] == "grpc" else "sdk"
+    gate = compare(before, after)
+    assert gate["passed"] and not gate["regressions"] and "a[grpc]" not in str(gate)

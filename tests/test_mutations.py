@@ -14,8 +14,8 @@ import pytest
 
 pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("documented_ports")]  # runs the default_port scenarios
 
-VERSION = "2.6.17"  # the python driver's default (drivers/python/driver.yaml)
-# What pymilvus 2.6.17 itself fails (the suite's findings against it): red before any mutation.
+VERSION = "3.0.2"  # the python driver's default (drivers/python/driver.yaml)
+# What pymilvus 3.0.2 itself fails (the suite's findings against it): red before any mutation.
 KNOWN_FINDINGS = {"raises.handler-not-grpc", "raises.pool-unsupported", "params.port-65535-is-valid"}
 
 

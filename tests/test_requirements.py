@@ -32,9 +32,26 @@ def test_driver_gap_names_the_missing_capability_and_sdk_range():
 
 def test_server_version_range():
     s = scenario(("connect", {}), server_version=">=2.3")
-    assert server_gap(s, "2.3.5") is None
-    assert server_gap(s, "v2.2.16") == "needs Milvus >=2.3; the server is v2.2.16"
-    assert "unknown" in server_gap(s, "")
+    assert server_gap(s, _server("2.3.5")) is None
+    assert server_gap(s, _server("v2.2.16")) == "needs Milvus >=2.3; the server is v2.2.16"
+    assert "unknown" in server_gap(s, _server(""))
+    assert "another implementation" in server_gap(s, _server("3.2.2", provider="milvus-lite"))
+
+
+def _server(version, provider="embedded", http_port=9091):
+    from conformance.servers.profiles import Endpoint
+
+    return Endpoint(profile="plain", provider=provider, host="127.0.0.1", grpc_port=19530, http_port=http_port,
+                    version=version)
+
+
+def test_a_server_without_an_http_port_skips_the_http_scenarios_only():
+    http = scenario(("http_request", {"host": "${server.host}", "port": "${server.http_port}", "path": "/healthz"}))
+    grpc = scenario(("connect", {"host": "${server.host}", "port": "${server.grpc_port}"}))
+    lite = _server("3.2.2", "milvus-lite", http_port=0)
+    assert "has none" in server_gap(http, lite)
+    assert server_gap(grpc, lite) is None
+    assert server_gap(http, _server("2.3.5")) is None
 
 
 def test_known_deviation_matches_id_glob_and_sdk_range():

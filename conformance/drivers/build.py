@@ -58,7 +58,7 @@ def _run(command, manifest: Manifest, timeout: float, setting: str, what: str) -
 
 
 def resolve(manifest: Manifest, request: str) -> str:
-    setting = f"--sdk {manifest.name}={request}"
+    setting = f"--sdk {manifest.base_name}={request}"
     if manifest.resolve_command is None:
         return request
     out = _run(expand(manifest.resolve_command, manifest, sdk=request), manifest,
@@ -101,7 +101,7 @@ def prepare(manifest: Manifest, request: str = "", run_id: str = "") -> Build:
         raise DriverUnavailable(f"driver '{manifest.name}' needs {', '.join(missing)}, not found on PATH")
     request = request or manifest.default_version
     version = resolve(manifest, request)
-    build_dir = cache_dir() / "drivers" / manifest.name / _cache_key(version, request, manifest.driver_dir)
+    build_dir = cache_dir() / "drivers" / manifest.base_name / _cache_key(version, request, manifest.driver_dir)
     build_dir.parent.mkdir(parents=True, exist_ok=True)
     stamp = build_dir / "build.json"
     with FileLock(str(build_dir) + ".lock"):
@@ -111,11 +111,11 @@ def prepare(manifest: Manifest, request: str = "", run_id: str = "") -> Build:
             stamp.unlink(missing_ok=True)
             build_dir.mkdir(parents=True, exist_ok=True)
             _run(expand(manifest.build_command, manifest, sdk=request, sdk_version=version, build_dir=str(build_dir)),
-                 manifest, manifest.build_timeout, f"--sdk {manifest.name}={request}", "building the driver")
+                 manifest, manifest.build_timeout, f"--sdk {manifest.base_name}={request}", "building the driver")
             if not stamp.exists():
                 raise ConformanceError("the build command did not write build.json (PROTOCOL section 3)",
                                        where=str(manifest.path))
             (build_dir / ".run-id").write_text(run_id)
     info = json.loads(stamp.read_text())
-    return Build(driver=manifest.name, request=request, version=str(info.get("sdk_version", version)),
+    return Build(driver=manifest.base_name, request=request, version=str(info.get("sdk_version", version)),
                  build_dir=str(build_dir), source=str(info.get("source", manifest.sdk_registry)))

@@ -60,6 +60,10 @@ class DriverProcess:
                          sdk=self.build.request, sdk_version=self.build.version)
         env = {k: v for k, v in os.environ.items() if not k.startswith("MILVUS_")}
         self.stderr_path.parent.mkdir(parents=True, exist_ok=True)
+        # Temporary files a driver makes go beside its stderr, in the run's scratch folder, whose janitor
+        # removes them even when the driver is killed before it could clean up after itself.
+        env["TMPDIR"] = str(self.stderr_path.parent / "tmp")
+        os.makedirs(env["TMPDIR"], exist_ok=True)
         stderr = open(self.stderr_path, "ab")
         try:
             self.proc = subprocess.Popen(command, cwd=self.manifest.driver_dir, env=env, stdin=subprocess.PIPE,

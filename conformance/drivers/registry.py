@@ -35,7 +35,15 @@ class Manifest:
     direct_bench_command: Optional[tuple] = None  # the same SDK call in a plain program (conformance.bench)
     doc: dict = field(default_factory=dict)  # {tab, api}: which spec statements speak for this driver
     repro_command: Optional[tuple] = None  # renders a transcript as a standalone program (PROTOCOL section 8)
+    versions_command: Optional[tuple] = None  # lists the SDK's releases in a range (PROTOCOL section 3)
+    role: str = "sdk"  # sdk | reference (a client without SDK logic, shown beside findings, never scored)
+    instance_of: str = ""  # a version column of this driver (conformance/sdk_versions.py); "" = the driver itself
     extra: dict = field(default_factory=dict)
+
+    @property
+    def base_name(self) -> str:
+        """The driver's registry name, also for a version column of it."""
+        return self.instance_of or self.name
 
     @property
     def driver_dir(self) -> Path:
@@ -59,6 +67,7 @@ def _manifest(name: str, path: Path) -> Manifest:
     if data["name"] != name:
         raise ConformanceError(f"manifest name '{data['name']}' differs from its registry key '{name}'", where=where)
     resolve = data.get("resolve", {}).get("command")
+    versions = (data.get("versions") or {}).get("command")
     return Manifest(
         name=name, language=data["language"], sdk_name=data["sdk"]["name"],
         sdk_registry=data["sdk"].get("registry", ""), default_version=str(data["sdk"]["default_version"]),
@@ -69,8 +78,9 @@ def _manifest(name: str, path: Path) -> Manifest:
         limitations=tuple(data.get("limitations") or ()), requires_tools=tuple(data.get("requires_tools") or ()),
         only_groups=tuple(data.get("only_groups") or ()),
         direct_bench_command=tuple(data["bench"]["direct"]) if (data.get("bench") or {}).get("direct") else None,
-        doc=dict(data.get("doc") or {}),
+        doc={**(data.get("doc") or {}), "role": str(data.get("role", "sdk"))},
         repro_command=tuple(data["repro"]["render"]) if (data.get("repro") or {}).get("render") else None,
+        versions_command=tuple(versions) if versions else None, role=str(data.get("role", "sdk")),
     )
 
 

@@ -79,14 +79,14 @@ class ServerControl:
             self.running = True
             return
         old = self.server
-        self.server = _SameAddress(old.profile, old.workdir, old.log_path, old.owner_pid, version=old.version,
-                                   grpc_port=self.endpoint.grpc_port, http_port=self.endpoint.http_port)
+        self.server = old.again_at(self.endpoint.grpc_port, self.endpoint.http_port) if hasattr(old, "again_at") \
+            else _SameAddress(old.profile, old.workdir, old.log_path, old.owner_pid, version=old.version,
+                              grpc_port=self.endpoint.grpc_port, http_port=self.endpoint.http_port)
         self.server.start()
         self.running = True
-        if self.endpoint.auth:
-            from ..servers.admin import create_scenario_user
+        from ..servers.admin import prepare_endpoint
 
-            create_scenario_user(self.endpoint)
+        prepare_endpoint(self.endpoint)
 
     def _restart(self):
         self._stop()

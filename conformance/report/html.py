@@ -143,7 +143,7 @@ def _attempts(entry) -> str:
     return "".join(parts)
 
 
-def _details(entry, logs_kept: bool = False) -> str:
+def _details(entry, logs_kept: bool = False, history: str = "") -> str:
     scenario = entry["scenario"]
     parts = [
         f"<details id='{_cell_id(scenario['id'], _column(entry))}' class='{entry['outcome']}-border'>",
@@ -160,6 +160,11 @@ def _details(entry, logs_kept: bool = False) -> str:
         parts.append(_pre(entry["message"]))
     if entry.get("deviation"):
         parts.append(f"<p>Known deviation: {escape(json.dumps(entry['deviation']))}</p>")
+    if entry.get("reference"):
+        parts.append(_reference_note(entry["reference"]))
+    if history and entry["outcome"] in ("fail", "xfail", "flaky"):
+        parts.append(f"<p><a href='{escape(history)}#{escape(scenario['id'])}'>History of this scenario across the "
+                     f"SDK's releases</a></p>")
     parts.append(_transcript(entry))
     parts.append(_attempts(entry))
     parts.append(_repro(entry))
@@ -175,11 +180,27 @@ def _details(entry, logs_kept: bool = False) -> str:
     return "".join(parts)
 
 
+def _reference_note(ref: dict) -> str:
+    """What the reference client (no SDK logic) did in the same scenario on the same server."""
+    verdict = {"pass": "the server alone does what is expected: the deviation is the SDK's",
+               "fail": "the server alone deviates the same way: look at the server first",
+               "xfail": "the server alone deviates the same way: look at the server first"}.get(ref["outcome"], "")
+    who = f"{ref.get('driver', 'reference')} reference client"
+    return (f"<p class=reference>Server alone ({escape(who)}): <b class='{escape(ref['outcome'])}'>"
+            f"{escape(ref['outcome'])}</b>{' — ' + escape(verdict) if verdict else ''}"
+            + (f"<span class=muted> ({escape(ref['message'].splitlines()[0])})</span>" if ref.get("message") else "")
+            + "</p>")
+
+
+def _server_label(target: str) -> str:
+    return f"Milvus Lite {target[len('milvus-lite-'):]}" if target.startswith("milvus-lite-") else f"Milvus {target}"
+
+
 def _findings(data, by_scenario) -> str:
     """Every scenario some SDK fails, strongest level first: who differs from what, who conforms."""
     items = []
     for scenario_id, (scenario, cells) in by_scenario.items():
-        ran = {d: e for d, e in cells.items() if e["outcome"] in ("pass", "fail", "xfail")}
+        ran = {d: e for d, e in cells.items() if e["outcome"] in ("pass", "fail", "xfail") and e.get("role") != "reference"}
         failing = [d for d, e in ran.items() if e["outcome"] in ("fail", "xfail")]
         if not failing:
             continue
@@ -190,6 +211,8 @@ def _findings(data, by_scenario) -> str:
                 + (f" while {', '.join(agree)} conform{'s' if len(agree) == 1 else ''}" if agree else ""))
         first = cells[failing[0]]
         evidence = (first.get("message") or "").splitlines()[0] if first.get("message") else ""
+        if first.get("reference"):
+            evidence += f" · server alone ({first['reference'].get('driver', 'reference')}): {first['reference']['outcome']}"
         items.append((STRENGTH.index(level), f"<li>{_level_badge(level)}<a href='#{_cell_id(scenario_id, failing[0])}'>"
                       f"{escape(scenario_id)}</a>: {escape(scenario['title'])} — {escape(what)}."
                       f"<div class=muted>{escape(evidence)}</div></li>"))
@@ -463,7 +486,9 @@ def render(data: dict) -> str:
     head = "".join(
         f"<th class=driver data-driver='{escape(c['column'])}'>{escape(c['driver'])}<div class=muted>"
         f"{escape(sdk_of(c['column']))}</div>"
-        + (f"<div>Milvus {escape(c['server_version'])}</div>" if several_versions else "") + "</th>"
+        + (f"<div>{escape(_server_label(c['server_version']))}</div>" if several_versions else "")
+        + ("<div class=muted>reference: the server alone</div>"
+           if data["drivers"].get(driver_of[c["column"]], {}).get("role") == "reference" else "") + "</th>"
         for c in columns)
     rows, group = [], None
     for scenario_id, (scenario, cells) in sorted(by_scenario.items(), key=lambda kv: (kv[1][0]["group"], kv[1][0]["file"])):
@@ -503,7 +528,13 @@ def render(data: dict) -> str:
     errors = "".join(f"<li>{_pre(e['message'])}</li>" for e in data.get("collection_errors", []))
     servers = ", ".join(f"{p}: {s['host']}:{s['grpc_port']} (http {s['http_port']}, Milvus {s['version'] or '?'})"
                         for p, s in data["servers"].items())
-    details = "".join(_details(e, data.get("logs_kept", False)) for e in data["outcomes"])
+    histories = data.get("histories") or {}
+
+    def history_of(entry) -> str:
+        info = data["drivers"].get(entry.get("column", entry["driver"]).split("@", 1)[0]) or {}
+        return histories.get(info.get("instance_of") or entry["driver"], "")
+
+    details = "".join(_details(e, data.get("logs_kept", False), history_of(e)) for e in data["outcomes"])
     return f"""<!doctype html><html lang=en><head><meta charset=utf-8>
 <title>Milvus connection conformance — {escape(data['run']['id'])}</title><style>{CSS}</style></head><body>
 <h1>Milvus connection conformance</h1>

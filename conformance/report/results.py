@@ -96,7 +96,10 @@ class Collector:
             info = entry.get("driver_info")
             if info and entry["driver"] not in found:
                 found[entry["driver"]] = info
-        return {name: found.get(name, {"name": name}) for name in self.ctx.drivers}
+        drivers = {name: found.get(name, {"name": name}) for name in self.ctx.drivers}
+        for column, driver in self.ctx.sdk_instances.items():  # a version column groups under its driver
+            drivers[column] = {**drivers[column], "instance_of": driver}
+        return drivers
 
     def summary(self) -> dict:
         """Per report column (a driver, or driver@server-version): counts over all cells, and counts
@@ -126,14 +129,26 @@ class Collector:
                         for profile, ep in endpoints.items()},
             "server_source": self.ctx.milvus_uri or f"{self.ctx.server} Milvus {self.ctx.milvus_version}",
             "drivers": self.drivers(),
+            "histories": self.histories(),
             "summary": self.summary(),
             "collection_errors": self.collection_errors,
             "benchmarks": _latest_benchmarks(),
             "timing": self.timing(),
             "logs_kept": self.any_problem(),  # logs/server-<profile>.log beside this file
             "columns": [{"column": c, "driver": d, "server_version": v} for c, d, v in self.ctx.columns()],
-            "outcomes": sorted(self.outcomes(), key=lambda e: (e["scenario"]["file"], e.get("column", e["driver"]))),
+            "outcomes": beside_reference(sorted(self.outcomes(),
+                                                key=lambda e: (e["scenario"]["file"], e.get("column", e["driver"])))),
         }
+
+    def histories(self) -> dict:
+        """Driver -> the link, from this report, to its history page (python -m conformance.history), where one
+        was written beside this run's report."""
+        reports = Path(self.ctx.report_dir).parent
+        found = {}
+        for driver in {self.ctx.sdk_instances.get(d, d) for d in self.ctx.drivers}:
+            if (reports / "history" / driver / "index.html").exists():
+                found[driver] = f"../history/{driver}/index.html"
+        return found
 
     def timing(self) -> dict:
         """Where this run's time went (conformance/timing.py): from the run's start to this report."""
@@ -187,6 +202,25 @@ def _counts(cells: list) -> dict:
 
 def _pct(counts: dict) -> str:
     return f"{counts['score']:.0%}" if counts["score"] is not None else "n/a"
+
+
+FINDINGS = ("fail", "xfail", "flaky")
+
+
+def beside_reference(outcomes: list) -> list:
+    """Each SDK finding gets what the reference client (no SDK logic: the server alone) did in the same scenario
+    against the same server: a deviation the reference shows too is the server's, not the SDK's."""
+    reference = {(e["scenario"]["id"], e.get("server_version")): e for e in outcomes if e.get("role") == "reference"}
+    if not reference:
+        return outcomes
+    for entry in outcomes:
+        if entry.get("role") == "reference" or entry["outcome"] not in FINDINGS:
+            continue
+        ref = reference.get((entry["scenario"]["id"], entry.get("server_version")))
+        entry["reference"] = ({"driver": ref["driver"], "column": ref.get("column"), "outcome": ref["outcome"],
+                               "message": (ref.get("message") or "")[:500]} if ref else
+                              {"outcome": "not run", "message": "the reference driver has no cell for this scenario"})
+    return outcomes
 
 
 def _peer_coverage():

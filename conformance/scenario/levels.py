@@ -13,6 +13,12 @@ from .model import LEVELS, Scenario, Statement
 def cell_level(scenario: Scenario, statements: "dict[str, Statement]", doc: dict) -> "tuple[Optional[str], list]":
     """(level or None when the scenario does not apply, the statements that ground it, strongest first)."""
     applying = [statements[ref] for ref in scenario.spec if statements[ref].speaks_for(doc)]
+    if doc.get("role") == "reference":
+        # The server alone is judged by the page's sentences about the server and by the norms, never by an
+        # SDK's own documentation; every other scenario it can express is recorded (info) to show beside findings.
+        applying = [s for s in applying if not s.source]
+        if not applying:
+            return "info", []
     if not applying:
         return None, []
     strongest = max(LEVELS.index(s.level) for s in applying)

@@ -13,7 +13,7 @@ from packaging.specifiers import InvalidSpecifier, SpecifierSet
 from packaging.version import InvalidVersion, Version
 
 from .model import Scenario
-from .values import REFERENCE
+from .values import REFERENCE, references
 
 OP_CAPABILITIES = {
     "disconnect": "disconnect",
@@ -25,6 +25,9 @@ OP_CAPABILITIES = {
     "close_many": "open_many",
     "http_request": "http",
     "limit": "open_many",
+    "list_collections": "list_collections",
+    "check_health": "check_health",
+    "disconnect_during_call": "disconnect_during_call",
 }
 CONNECT_ARG_CAPABILITIES = {
     "host": "connect.host_port", "port": "connect.host_port", "address": "connect.address",
@@ -34,7 +37,11 @@ CONNECT_ARG_CAPABILITIES = {
     "client_key": "connect.tls_certs", "server_name": "connect.tls_certs", "db_name": "connect.db_name",
     "token": "connect.token",
 }
-ARG_CAPABILITIES = {"connect": CONNECT_ARG_CAPABILITIES, "server_version": {"timeout": "server_version.timeout"}}
+# A per-call timeout reaches the SDK's call through the same parameter server_version uses.
+CALL_TIMEOUT = {"timeout": "server_version.timeout"}
+ARG_CAPABILITIES = {"connect": CONNECT_ARG_CAPABILITIES, "server_version": CALL_TIMEOUT,
+                    "list_collections": CALL_TIMEOUT, "check_health": CALL_TIMEOUT,
+                    "disconnect_during_call": CALL_TIMEOUT}
 TARGET_ARGS = ("host", "port", "address", "uri")
 # References whose value is an integer (a port); every other reference is a string.
 INTEGER_REFERENCES = ("server.grpc_port", "server.http_port", "server.port", "unused_port", "silent_port",
@@ -110,14 +117,22 @@ def driver_gap(scenario: Scenario, driver: str, capabilities, sdk_version: str) 
     return None
 
 
-def server_gap(scenario: Scenario, server_version: str) -> Optional[str]:
+def server_gap(scenario: Scenario, endpoint) -> Optional[str]:
+    """The reason this server cannot run this scenario, or None: a Milvus version range it is outside of,
+    or an HTTP port it does not have (a Milvus Lite server serves gRPC only)."""
+    if not endpoint.http_port and any("server.http_port" in references(step.args) and (
+            step.op == "http_request" or step.args.get("tab") == "curl") for step in scenario.steps):
+        return (f"needs the server's HTTP port; the {endpoint.provider} server {endpoint.version} has none "
+                f"(it serves gRPC only)")
     wanted = scenario.requires.server_version
     if not wanted:
         return None
-    if not server_version:
+    if endpoint.provider == "milvus-lite":
+        return f"needs Milvus {wanted}; the server is milvus-lite {endpoint.version}, another implementation"
+    if not endpoint.version:
         return f"needs Milvus {wanted}; the server's version is unknown"
-    if version_in(server_version, wanted) is not True:
-        return f"needs Milvus {wanted}; the server is {server_version}"
+    if version_in(endpoint.version, wanted) is not True:
+        return f"needs Milvus {wanted}; the server is {endpoint.version}"
     return None
 
 

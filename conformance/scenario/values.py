@@ -16,7 +16,8 @@ from ..servers.ports import free_ports
 REFERENCE = re.compile(r"\$\{([a-z_]+(?:\.[a-z_]+)?)(\|str)?\}")
 SERVER_FIELDS = ("host", "grpc_port", "http_port", "port", "address", "uri", "user", "password",
                  "root_user", "root_password", "version", "profile",
-                 "ca_cert", "client_cert", "client_key", "wrong_ca_cert")
+                 "ca_cert", "client_cert", "client_key", "wrong_ca_cert", "database", "database_collection",
+                 "default_collection")
 FIXTURES = ("unused_port", "silent_port", "proxy.port")
 KNOWN = tuple(f"server.{f}" for f in SERVER_FIELDS) + FIXTURES
 

@@ -13,6 +13,7 @@ import signal
 import sys
 
 from ..run import new_scratch, remove_scratch
+from .admin import prepare_endpoint
 from .embedded import EmbeddedServer
 from .profiles import PROFILES
 
@@ -28,10 +29,7 @@ def main() -> int:
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     try:
         endpoint = server.start()
-        if endpoint.auth:
-            from .admin import create_scenario_user
-
-            create_scenario_user(endpoint)
+        prepare_endpoint(endpoint)
         print(json.dumps(endpoint.to_json()), flush=True)
         sys.stdin.read()
     except KeyboardInterrupt:

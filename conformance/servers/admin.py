@@ -1,6 +1,7 @@
-"""Administrative setup of a server (creating the scenario user on an auth
-server). Runs a pinned pymilvus in a cached tool environment of its own, so
-neither the harness nor the SDK under test is involved."""
+"""Administrative setup of a server through its own API: the scenario user on an
+auth server, the scenario database on a databases server. Runs a pinned pymilvus
+in a cached tool environment of its own, so neither the harness nor the SDK
+under test is involved."""
 
 import json
 import subprocess
@@ -11,7 +12,8 @@ from filelock import FileLock
 
 from ..errors import ServerStartError
 from ..paths import cache_dir
-from .profiles import SCENARIO_PASSWORD, SCENARIO_USER, Endpoint
+from .profiles import (DATABASE_COLLECTION, DEFAULT_COLLECTION, PROFILES, SCENARIO_DATABASE, SCENARIO_PASSWORD,
+                       SCENARIO_USER, Endpoint)
 
 ADMIN_PYMILVUS = "2.5.18"
 
@@ -24,6 +26,25 @@ connections.connect("admin", host=ep["host"], port=ep["grpc_port"], user=ep["roo
 if ep["user"] not in utility.list_usernames(using="admin"):
     utility.create_user(ep["user"], ep["password"], using="admin")
 print(json.dumps(list(utility.list_usernames(using="admin"))))
+"""
+
+# Idempotent: a restarted server keeps its data, and the setup runs again after a restart.
+_SEED_DATABASES = """
+import json, sys
+from pymilvus import Collection, CollectionSchema, DataType, FieldSchema, connections, db, utility
+ep, database, in_db, in_default = json.loads(sys.argv[1]), sys.argv[2], sys.argv[3], sys.argv[4]
+schema = CollectionSchema([FieldSchema("id", DataType.INT64, is_primary=True),
+                           FieldSchema("vector", DataType.FLOAT_VECTOR, dim=2)])
+connections.connect("admin", host=ep["host"], port=ep["grpc_port"], timeout=30)
+if database not in db.list_database(using="admin"):
+    db.create_database(database, using="admin")
+listed = {}
+for name, collection in (("default", in_default), (database, in_db)):
+    connections.connect(name, host=ep["host"], port=ep["grpc_port"], db_name=name, timeout=30)
+    if not utility.has_collection(collection, using=name):
+        Collection(collection, schema, using=name)
+    listed[name] = utility.list_collections(using=name)
+print(json.dumps(listed))
 """
 
 
@@ -55,3 +76,26 @@ def create_scenario_user(endpoint: Endpoint) -> None:
             f"{endpoint.address}: {proc.stderr.strip().splitlines()[-1:]}",
             log_tail=proc.stderr[-3000:],
         )
+
+
+def seed_databases(endpoint: Endpoint) -> None:
+    """Give `endpoint` the scenario database and one collection in it and one in `default`, and record them."""
+    proc = subprocess.run(
+        [str(_python()), "-c", _SEED_DATABASES, json.dumps(endpoint.to_json()), SCENARIO_DATABASE,
+         DATABASE_COLLECTION, DEFAULT_COLLECTION],
+        capture_output=True, text=True, timeout=180,
+    )
+    if proc.returncode != 0:
+        raise ServerStartError(
+            f"could not create database '{SCENARIO_DATABASE}' and its collections on {endpoint.address}: "
+            f"{proc.stderr.strip().splitlines()[-1:]}", log_tail=proc.stderr[-3000:])
+    endpoint.database, endpoint.database_collection = SCENARIO_DATABASE, DATABASE_COLLECTION
+    endpoint.default_collection = DEFAULT_COLLECTION
+
+
+def prepare_endpoint(endpoint: Endpoint) -> None:
+    """What the endpoint's profile asks of a server once it is up (and again after a restart)."""
+    if endpoint.auth:
+        create_scenario_user(endpoint)
+    if PROFILES[endpoint.profile].databases:
+        seed_databases(endpoint)

@@ -122,6 +122,8 @@ class EmbeddedServer:
         the same moment, and then /healthz and the SDK's calls reach that server instead (seen: a pause of
         this one that the SDK never saw). Another start, on new ports, follows."""
         for key in ("proxy_port", "http_port"):
+            if key not in ports:  # a server without that port (Milvus Lite has no HTTP port)
+                continue
             holder = listener_pid(ports[key])
             if holder is not None and holder != self.server_pid():
                 found = f"port {ports[key]} ({key}) is held by pid {holder}, not by this server: address already in use"

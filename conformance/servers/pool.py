@@ -16,6 +16,8 @@ from urllib.parse import urlparse
 
 from ..shared_state import once
 from ..errors import ConformanceError, ServerStartError, ServerUnavailable
+from .admin import prepare_endpoint
+from .lite import LITE, LiteServer
 from .embedded import EmbeddedServer, stop_keeper, tail
 from .pids import alive
 from .profiles import DOCUMENTED_HTTP_PORT, PROFILES, Endpoint
@@ -75,20 +77,20 @@ class ServerPool:
 
     def _server(self, profile: str, workdir: Path, log: Path, version: Optional[str] = None):
         """A server of the run's provider: an embedded process or a container."""
+        version = version or self.milvus_version
+        if version.startswith(LITE + "-"):  # a server target of another implementation (run.server_targets)
+            return LiteServer(PROFILES[profile], workdir, log, self.owner_pid, version=version[len(LITE) + 1:])
         if self.provider == "container":
             from .container import ContainerServer as Server
         else:
             Server = EmbeddedServer
-        return Server(PROFILES[profile], workdir, log, self.owner_pid, version=version or self.milvus_version)
+        return Server(PROFILES[profile], workdir, log, self.owner_pid, version=version)
 
     def _start(self, profile: str, key: str, version: Optional[str]) -> dict:
         server = self._server(profile, self.state_dir / key, self.state_dir / f"{key}.log", version)
         try:
             endpoint = server.start()
-            if endpoint.auth:
-                from .admin import create_scenario_user
-
-                create_scenario_user(endpoint)
+            prepare_endpoint(endpoint)
             return {"endpoint": endpoint.to_json()}
         except ServerUnavailable as exc:
             return {"unavailable": str(exc)}
@@ -115,10 +117,7 @@ class ServerPool:
         server = self._server(profile, root / "server", root / "server.log", version)
         try:
             endpoint = server.start()
-            if endpoint.auth:
-                from .admin import create_scenario_user
-
-                create_scenario_user(endpoint)
+            prepare_endpoint(endpoint)
         except BaseException:
             server.stop()
             raise

@@ -16,6 +16,11 @@ SCENARIO_USER = "conformance"
 SCENARIO_PASSWORD = "Conformance-2024"
 ROOT_USER = "root"
 ROOT_PASSWORD = "Milvus"
+# The databases profile: a database besides `default`, and a collection in each, so that a scenario can
+# see which database a connection works in (list_collections).
+SCENARIO_DATABASE = "conformance_db"
+DATABASE_COLLECTION = "conformance_in_db"
+DEFAULT_COLLECTION = "conformance_in_default"
 
 
 @dataclass(frozen=True)
@@ -26,6 +31,7 @@ class Profile:
     grpc_port: Optional[int] = None  # None: any free port
     http_port: Optional[int] = None  # preferred; another free one if taken
     tls_mode: int = 0  # Milvus common.security.tlsMode on the gRPC port: 0 off, 1 one-way, 2 two-way (mutual)
+    databases: bool = False  # the harness creates SCENARIO_DATABASE and a collection in it and in `default`
 
 
 PROFILES = {
@@ -42,6 +48,9 @@ PROFILES = {
         Profile("tls", "authorization off, one-way TLS on the gRPC port (a CA made for the run)", tls_mode=1),
         Profile("mtls", "authorization off, two-way TLS on the gRPC port: the client must present a "
                         "certificate of the run's CA", tls_mode=2),
+        Profile("databases", f"authorization off; the harness creates database '{SCENARIO_DATABASE}' holding "
+                             f"collection '{DATABASE_COLLECTION}', and collection '{DEFAULT_COLLECTION}' in "
+                             "'default', through the server's own API", databases=True),
     )
 }
 
@@ -69,6 +78,10 @@ class Endpoint:
     client_cert: str = ""    # a client certificate of that CA (two-way TLS)
     client_key: str = ""
     wrong_ca_cert: str = ""  # an unrelated CA: trusting only it must fail
+    # The databases profile (admin.seed_databases); empty elsewhere.
+    database: str = ""             # a database besides `default`
+    database_collection: str = ""  # a collection in `database` only
+    default_collection: str = ""   # a collection in `default` only
     extra: dict = field(default_factory=dict)
 
     @property

@@ -307,5 +307,21 @@ def build(request, build_dir):
 
 
 
+def versions(spec):
+    """Every final milvus-cli release on PyPI in the range `spec` ("" = all), oldest first."""
+    SpecifierSet, Version, InvalidVersion = _packaging()
+    try:
+        wanted = SpecifierSet(spec or "")
+    except Exception:
+        fail("'%s' is not a version range" % spec)
+    parsed = []
+    for v in available_versions():
+        try:
+            parsed.append(Version(v))
+        except InvalidVersion:
+            pass
+    return [str(v) for v in sorted(parsed) if wanted.contains(v, prereleases=False)]
+
+
 if __name__ == "__main__":
-    main(resolve, build)
+    main(resolve, build, versions)

@@ -13,6 +13,7 @@ reproducer's runner share, so that all three type and read the same:
 Stdlib only, Python 3.8+: it runs on the CLI's own interpreter (driver,
 runner) and on the harness's (renderer)."""
 
+import ast
 import fcntl
 import json
 import os
@@ -495,7 +496,19 @@ def server_version_command(f, version, args):
                                 "`list collections`" % version], []
 
 
-COMMANDS = {"connect": connect_command, "disconnect": disconnect_command, "server_version": server_version_command}
+def list_collections_command(f, version, args):
+    """Every version has `list collections` (the collections of the connection's database)."""
+    other = [k for k in args if k != "alias"]
+    if other:  # `timeout`: not passed, as for server_version (server_version.timeout is not declared)
+        no_option(f, version, ", ".join(repr(k) for k in other), "list collections")
+    window(args, version)
+    return "list collections", [], []
+
+
+# check_health and disconnect_during_call have no command: no version has a health command, and
+# the CLI reads the next line only after the running command returned (nothing runs concurrently).
+COMMANDS = {"connect": connect_command, "disconnect": disconnect_command, "server_version": server_version_command,
+            "list_collections": list_collections_command}
 
 
 def command(f, version, op, args):
@@ -561,9 +574,28 @@ def table_value(text, key):
     return m.group(1) if m else None
 
 
-def read_outcome(line, res):
+def collection_names(out):
+    """The names `list collections` printed, or None if it printed no listing: a table (0.1-0.3
+    header 'Collection Name', 1.2+ 'Collection'), a Python list (0.4-1.0: the list echoed as is),
+    or 1.2+'s text for an empty one (1.2.x CliClient.py; OutputFormatter.py on main)."""
+    text = out.strip()
+    if text in ("No items found.", "No items to display."):
+        return []
+    if text.startswith("["):
+        try:
+            names = ast.literal_eval(text)
+        except (ValueError, SyntaxError):
+            return None
+        return [str(n) for n in names] if isinstance(names, list) else None
+    rows = [[c.strip() for c in l.strip().strip("|").split("|")] for l in text.split("\n") if l.strip().startswith("|")]
+    col = next((i for i, c in enumerate(rows[0]) if c.startswith("Collection")), None) if rows else None
+    return None if col is None else [r[col] for r in rows[1:]]
+
+
+def read_outcome(line, res, op=None):
     """(ok, result, error) of a typed line, from the CLI's text; the command decides what success
-    looks like. `exit` is read by read_exit."""
+    looks like. `exit` is read by read_exit. `op`: the protocol op, where one line serves two
+    (`list collections` is also the round trip of versions without server_version)."""
     result = {"command": line, "cli_output": res["out"]}
     out, quiet = res["out"], not res["err"].strip()
     ok = False
@@ -582,9 +614,11 @@ def read_outcome(line, res):
             if m:
                 ok, result["version"] = True, m.group(1)
         elif line == "list collections":
-            ok = quiet and bool(re.search(r"Collection Name|^\s*\+[-=+]+\+\s*$|^\[", out, re.MULTILINE)) \
-                and not re.search(r"error|not connected|no connection", out, re.IGNORECASE)
+            names = collection_names(out) if quiet else None
+            ok = names is not None
             if ok:
+                result["collections"] = names
+            if ok and op != "list_collections":
                 result["version"] = ""
                 result["driver_note"] = "no server_version command: `list collections` made the round trip; " \
                                         "the CLI printed no version"

@@ -16,10 +16,12 @@ reproducer):
     types `connect [-a default] [-h H] [-p P] [-u U -pwd P]`, disconnect
     `connect -D [-a default]`;
   * 0.4+ (`connect -uri -t ...`, no -h/-p/-a/-D): connect types
-    `connect [-uri http://H:P] [-t user:password]`; disconnect is
+    `connect [-uri http://H:P] [-t user:password | -t TOKEN]`; disconnect is
     `disconnect` where the version has it (1.2+), else `exit` (0.4-1.0);
   * the round trip is `server_version` where the version has it (1.2+), else
-    `list collections`.
+    `list collections`;
+  * list_collections types `list collections` (every version) and reads the
+    names from the table or list it prints.
 A step the CLI has no way to express is answered by the driver
 (answered_by: driver); everything read from the CLI is answered_by: sdk.
 
@@ -42,8 +44,8 @@ from clikit import (DriverAnswer, Session, cli_version, command, detect,  # noqa
                     read_exit, read_outcome)
 
 PROTOCOL = 2
-ALL_CAPS = ["connect.host_port", "connect.port_string", "connect.uri", "connect.user_password",
-            "connect.defaults", "disconnect", "server_version"]
+ALL_CAPS = ["connect.host_port", "connect.port_string", "connect.uri", "connect.user_password", "connect.token",
+            "connect.defaults", "disconnect", "server_version", "list_collections"]
 BUILD_DIR = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(sys.executable))))
 
 
@@ -93,7 +95,8 @@ class Driver:
 
     def capabilities(self):
         f = self.ensure_features()
-        caps = {"connect.defaults", "server_version", "disconnect"}  # disconnect: connect -D, disconnect or exit
+        # disconnect: connect -D, disconnect or exit; list_collections: `list collections`, in every version
+        caps = {"connect.defaults", "server_version", "disconnect", "list_collections"}
         if f["host"] and f["port"]:
             caps |= {"connect.host_port", "connect.port_string"}  # -p takes text: a string port is typed as is
         if f["uri"]:
@@ -102,6 +105,8 @@ class Driver:
             caps |= {"connect.host_port", "connect.uri"}
         if (f["user"] and f["password"]) or f["token"]:
             caps.add("connect.user_password")
+        if f["token"]:  # 0.4+: -t TOKEN, handed to pymilvus' token
+            caps.add("connect.token")
         return [c for c in ALL_CAPS if c in caps]
 
     def close_all(self):
@@ -160,11 +165,11 @@ class Driver:
             if res["timed_out"] or not res["alive"]:
                 self.forget(session)
                 session.kill()
-            ok, result, error = read_outcome(line, res)
+            ok, result, error = read_outcome(line, res, op)
             if ok and res["err"].strip():
                 warnings.append("milvus_cli stderr: " + res["err"].strip()[-1000:])
             ms = res["ms"]
-        if op != "server_version":
+        if op in ("connect", "disconnect"):
             result["unsupported_options"] = unsupported
         return ok, result, error, warnings, ms
 

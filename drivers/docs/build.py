@@ -47,9 +47,9 @@ VERSION = "1"
 # The SDK each language's example runs with by default (the sibling drivers'
 # default versions; java: the newest io.milvus:milvus-sdk-java on Maven Central here).
 DEFAULTS = {
-    "python": "2.6.17",   # pymilvus
+    "python": "3.0.2",    # pymilvus
     "cli": "1.2.1",       # milvus-cli (newest; the doc's syntax is the 0.3 line)
-    "node": "2.6.17",     # @zilliz/milvus2-sdk-node
+    "node": "3.0.6",      # @zilliz/milvus2-sdk-node
     "go": "2.4.2",        # github.com/milvus-io/milvus-sdk-go/v2
     "java": "2.6.22",     # io.milvus:milvus-sdk-java
 }

@@ -4,7 +4,8 @@ both Go drivers:
     python repro.py sdk-go|client-v2 <request.json>
 
 The program makes the calls the driver makes (sdk-go/main.go, client-v2/main.go and
-../common: connect, server_version, disconnect, open_many, close_many) with the
+../common: connect, server_version, list_collections, check_health, disconnect,
+disconnect_during_call, open_many, close_many) with the
 transcript's values as literals; each alias is a variable holding a client, as the
 driver's map does. It builds with the go.mod/go.sum of the driver's build
 (<build_dir>/src), offline, from the module and build caches that build filled."""
@@ -26,6 +27,13 @@ FLAVOURS = {
         "connect_config": "client.NewClient(ctx, client.Config{{\n{fields}{indent}}})",
         "default_opts": "client.DefaultGrpcOpts",
         "version": "{var}.GetVersion(ctx)",
+        "list": ["\t\tcollections, err := {var}.ListCollections(ctx)",
+                 "\t\tnames := []string{{}}",
+                 "\t\tfor _, c := range collections {{",
+                 "\t\t\tnames = append(names, c.Name)",
+                 "\t\t}}"],
+        # v2.3.2+ (hello declares check_health only there); the driver reaches it by reflection
+        "health": "{var}.CheckHealth(ctx)",
         "close": "{var}.Close()",
     },
     "client-v2": {
@@ -35,6 +43,9 @@ FLAVOURS = {
         "connect_config": "milvusclient.New(ctx, &milvusclient.ClientConfig{{\n{fields}{indent}}})",
         "default_opts": "milvusclient.DefaultGrpcOpts",
         "version": "{var}.GetServerVersion(ctx, milvusclient.NewGetServerVersionOption())",
+        "list": ["\t\tlisted, err := {var}.ListCollections(ctx, milvusclient.NewListCollectionOption())",
+                 "\t\tnames := append([]string{{}}, listed...)"],
+        "health": None,  # milvusclient has no CheckHealth
         "close": "{var}.Close(context.Background())",
     },
 }
@@ -126,6 +137,7 @@ class Program:
         self.connected = set()  # aliases a connect step was written for
         self.closed = set()  # ... and disconnected since
         self.many = False
+        self.during = False  # the disconnectDuringCall helper is needed
 
     def var(self, alias: str) -> str:
         if alias not in self.variables:
@@ -204,7 +216,7 @@ class Program:
             self.connected.add(alias)
             self.closed.discard(alias)
             return lines + [f"\t\t{var} = c", "\t\treturn map[string]any{}, nil"]
-        if op in ("disconnect", "server_version"):
+        if op in ("disconnect", "server_version", "list_collections", "check_health", "disconnect_during_call"):
             alias = alias_of(args)
             if alias not in self.connected:
                 raise DriverAnswered(f"no client was ever made under alias {json.dumps(alias)}")
@@ -212,9 +224,22 @@ class Program:
             if op == "disconnect":
                 self.closed.add(alias)
                 return [f"\t\treturn map[string]any{{}}, {self.f['close'].format(var=var)}"]
-            return self.context_lines(duration(args, "timeout")) + [
-                f"\t\tversion, err := {self.f['version'].format(var=var)}",
-                '\t\treturn map[string]any{"version": version}, err']
+            timeout = duration(args, "timeout")
+            lines = self.context_lines(timeout)
+            if op == "server_version":
+                return lines + [f"\t\tversion, err := {self.f['version'].format(var=var)}",
+                                '\t\treturn map[string]any{"version": version}, err']
+            if op == "list_collections":
+                return lines + [line.format(var=var) for line in self.f["list"]] + [
+                    '\t\treturn map[string]any{"collections": names}, err']
+            if op == "check_health":
+                if not self.f["health"]:
+                    raise DriverAnswered("this SDK has no CheckHealth call")
+                return lines + [f"\t\tstate, err := {self.f['health'].format(var=var)}",
+                                "\t\tif err != nil {", "\t\t\treturn nil, err", "\t\t}",
+                                '\t\treturn map[string]any{"healthy": state.IsHealthy, "reasons": append([]string{}, state.Reasons...), '
+                                '"quota_states": state.QuotaStates}, nil']
+            return lines + self.disconnect_during_call(args, var, timeout, alias)
         if op == "open_many":
             return self.open_many(args)
         if op == "close_many":
@@ -224,6 +249,20 @@ class Program:
                     "\t\tclientMany = nil",
                     '\t\treturn map[string]any{"closed": closed}, nil']
         raise SystemExit(f"the go reproducer cannot render op {op!r}")
+
+    def disconnect_during_call(self, args: dict, var: str, timeout, alias: str) -> "list[str]":
+        """The server_version call on a goroutine, the SDK's Close after after_ms (common/ops.go)."""
+        after = args.get("after_ms")
+        if after is not None and (not is_number(after) or after < 0):
+            raise DriverAnswered(f"after_ms={json.dumps(after)} is not a number of milliseconds >= 0")
+        after = duration({"a": (500 if after is None else after) / 1000}, "a")
+        # as long as the driver waits for the call: its timeout + 5 s, or 15 s
+        patience = "15*time.Second" if timeout is None else duration({"t": args["timeout"] + 5}, "t")
+        self.closed.add(alias)
+        self.during = True
+        return [f"\t\treturn disconnectDuringCall({after}, {patience},",
+                "\t\t\tfunc() (string, error) {", f"\t\t\t\treturn {self.f['version'].format(var=var)}", "\t\t\t},",
+                f"\t\t\tfunc() error {{ return {self.f['close'].format(var=var)} }}), nil"]
 
     def open_many(self, args: dict) -> "list[str]":
         """A plain loop (the driver runs `concurrency` goroutines): connect, verify by a round trip."""
@@ -276,7 +315,8 @@ class Program:
         other = sorted(i for i in imports if i not in std)
         head = [header(request, "//", "go run .  (in this folder; go.mod pins the SDK version above)"),
                 "package main", "", "import ("] + [f"\t{i}" for i in std] + [""] + [f"\t{i}" for i in other] + [")", ""]
-        return "\n".join(head + code) + HELPERS + (MILVUS_CODE if self.flavour == "client-v2" else GRPC_CODE)
+        return ("\n".join(head + code) + HELPERS + (DURING_CALL if self.during else "")
+                + (MILVUS_CODE if self.flavour == "client-v2" else GRPC_CODE))
 
 
 HELPERS = '''
@@ -329,6 +369,41 @@ func errorOf(err error) *errorLine {
 		return nil
 	}
 	return &errorLine{Type: fmt.Sprintf("%T", err), Code: code(err), Message: err.Error()}
+}
+'''
+
+DURING_CALL = '''
+// disconnectDuringCall starts call on a goroutine, closes the client after `after`, and
+// waits up to `patience` for the call: how the close ended, and how (and when) the call did.
+func disconnectDuringCall(after, patience time.Duration, call func() (string, error), closeClient func() error) map[string]any {
+	type ended struct {
+		version string
+		err     error
+		at      time.Time
+	}
+	done := make(chan ended, 1)
+	go func() {
+		v, err := call()
+		done <- ended{v, err, time.Now()}
+	}()
+	time.Sleep(after)
+	disconnect := map[string]any{"ok": true}
+	if err := closeClient(); err != nil {
+		disconnect = map[string]any{"ok": false, "error": errorOf(err)}
+	}
+	closed := time.Now()
+	result := map[string]any{"disconnect": disconnect, "call": map[string]any{"pending": true}, "call_ended_ms": nil}
+	select {
+	case r := <-done:
+		if r.err != nil {
+			result["call"] = map[string]any{"ok": false, "error": errorOf(r.err)}
+		} else {
+			result["call"] = map[string]any{"ok": true, "result": map[string]any{"version": r.version}}
+		}
+		result["call_ended_ms"] = float64(r.at.Sub(closed).Microseconds()) / 1000
+	case <-time.After(patience):
+	}
+	return result
 }
 '''
 

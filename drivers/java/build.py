@@ -328,13 +328,16 @@ def build(request: str, build_dir: Path, flavour: str) -> None:
 
 def main(argv: list[str]) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("action", choices=["resolve", "build"])
+    ap.add_argument("action", choices=["resolve", "build", "versions"])
     ap.add_argument("--flavour", choices=["v1", "v2"], default="v1")
     ap.add_argument("sdk")
     ap.add_argument("build_dir", nargs="?")
     a = ap.parse_args(argv)
     try:
-        if a.action == "resolve":
+        if a.action == "versions":  # every final release in the range ("" = all), oldest first
+            found = [v for v in published_versions() if not is_prerelease(v) and (not a.sdk or matches(v, a.sdk))]
+            print(json.dumps({"versions": sorted(found, key=vkey)}))
+        elif a.action == "resolve":
             version, source = resolve(a.sdk, a.flavour)
             if source == "checkout":
                 # The harness keys (and rebuilds per run) a checkout by its path.

@@ -5,7 +5,8 @@ Java driver:
 
 v1 (`java`): MilvusServiceClient + ConnectParam; v2 (`java-v2`): MilvusClientV2 + ConnectConfig.
 The program makes the calls the driver's flavour makes (src/milvusconf/V1Flavour.java and
-V2Flavour.java: open(), serverVersion(), close()), in the same order, with the transcript's values
+V2Flavour.java: open(), serverVersion(), listCollections(), checkHealth(), close(); Driver.java's
+disconnectDuringCall()), in the same order, with the transcript's values
 as Java literals. A step the driver answers itself (a value Java cannot express, an alias no client
 was made for) is refused here by the same rules, and printed as the driver's answer with a comment
 saying why: no SDK call is made for it. Errors print as Flavour.classify reports them: the simple
@@ -64,14 +65,19 @@ def boolean(args: dict, k: str) -> str:
     raise _type_error(k, "a boolean", v)
 
 
-def millis(value) -> str:
+def ms(value) -> int:
     """Seconds -> milliseconds as ConnectArgs.timeoutMs computes them (Java's Math.round; a positive
     timeout stays positive)."""
     if not isinstance(value, (int, float)) or isinstance(value, bool):
         raise _type_error("timeout", "a number of seconds", value)
-    ms = math.floor(value * 1000.0 + 0.5)
-    ms = 1 if ms == 0 and value > 0 else ms
-    return str(ms) if -2 ** 31 <= ms < 2 ** 31 else f"{ms}L"
+    n = math.floor(value * 1000.0 + 0.5)
+    return 1 if n == 0 and value > 0 else n
+
+
+def millis(value) -> str:
+    """ms(value) as a Java literal."""
+    n = ms(value)
+    return str(n) if -2 ** 31 <= n < 2 ** 31 else f"{n}L"
 
 
 def only(args: dict, known: tuple, sdk_class: str) -> None:
@@ -80,6 +86,7 @@ def only(args: dict, known: tuple, sdk_class: str) -> None:
             raise DriverAnswer("DriverUnsupportedArg", f"'{k}' has no counterpart in {sdk_class}")
 
 
+ALIAS_OPS = ("connect", "disconnect", "server_version", "list_collections", "check_health", "disconnect_during_call")
 CONNECT_ARGS = ("host", "port", "uri", "user", "password", "token", "db_name", "secure",
                 "ca_cert", "client_cert", "client_key", "server_name", "timeout")
 
@@ -140,10 +147,19 @@ def v2_setters(args: dict) -> list:
 
 # -- the two flavours ------------------------------------------------------------------------------
 
+def call_timeout(args: dict) -> None:
+    """V2: the driver reads the timeout first (a non-number is a DriverTypeError), then refuses it."""
+    if "timeout" in args:
+        millis(args["timeout"])
+        raise DriverAnswer("DriverUnsupportedArg", "MilvusClientV2's calls take no per-call timeout")
+
+
 class V1:
     client = "MilvusServiceClient"
     imports = ["io.milvus.client.MilvusServiceClient", "io.milvus.exception.MilvusException",
-               "io.milvus.grpc.GetVersionResponse", "io.milvus.param.ConnectParam", "io.milvus.param.R"]
+               "io.milvus.param.ConnectParam", "io.milvus.param.R"]
+    op_imports = {"list_collections": ["io.milvus.param.collection.ShowCollectionsParam"],
+                  "check_health": ["io.milvus.grpc.CheckHealthResponse", "java.util.ArrayList", "java.util.List"]}
 
     @staticmethod
     def new_client(args: dict, indent: str) -> str:
@@ -151,19 +167,41 @@ class V1:
         return f"new MilvusServiceClient(ConnectParam.newBuilder(){chain}\n{indent}        .build())"
 
     @staticmethod
-    def server_version(var: str, args: dict) -> str:
-        if "timeout" in args:  # the SDK's per-call timeout: a copy of the client whose calls carry it
-            return f"version({var}.withTimeout({millis(args['timeout'])}, TimeUnit.MILLISECONDS).getVersion())"
-        return f"version({var}.getVersion())"
+    def timed(var: str, args: dict) -> str:
+        """The client the call goes through: with a timeout, the SDK's per-call form (a copy of the
+        client whose calls carry that deadline)."""
+        if "timeout" in args:
+            return f"{var}.withTimeout({millis(args['timeout'])}, TimeUnit.MILLISECONDS)"
+        return var
 
-    verify = "version(client.getVersion());"
+    @staticmethod
+    def server_version(var: str, args: dict) -> str:
+        return f'result("version", data({V1.timed(var, args)}.getVersion()).getVersion())'
+
+    @staticmethod
+    def list_collections(var: str, args: dict) -> str:
+        return (f'result("collections", data({V1.timed(var, args)}.showCollections('
+                f'ShowCollectionsParam.newBuilder().build())).getCollectionNamesList())')
+
+    @staticmethod
+    def check_health(var: str, args: dict) -> str:
+        return f"health(data({V1.timed(var, args)}.checkHealth()))"
+
+    verify = "data(client.getVersion());"
+    op_helpers = {"check_health": '''
+    static Map<String, Object> health(CheckHealthResponse h) {
+        List<String> states = new ArrayList<>();
+        h.getQuotaStatesList().forEach(q -> states.add(q.name()));
+        return result("healthy", h.getIsHealthy(), "reasons", h.getReasonsList(), "quota_states", states);
+    }
+'''}
     helpers = '''
-    /** getVersion() reports a failure in its R: the R's status is the code, its exception the type. */
-    static Map<String, Object> version(R<GetVersionResponse> r) throws RFailed {
+    /** The calls report a failure in their R: the R's status is the code, its exception the type. */
+    static <T> T data(R<T> r) throws RFailed {
         if (r.getStatus() == null || r.getStatus() != R.Status.Success.getCode()) {
             throw new RFailed(r);
         }
-        return result("version", r.getData().getVersion());
+        return r.getData();
     }
 
     static class RFailed extends Exception {
@@ -194,6 +232,7 @@ class V2:
     client = "MilvusClientV2"
     imports = ["io.milvus.v2.client.ConnectConfig", "io.milvus.v2.client.MilvusClientV2",
                "io.milvus.v2.exception.MilvusClientException"]
+    op_imports = {"check_health": ["io.milvus.v2.service.utility.response.CheckHealthResp"]}
 
     @staticmethod
     def new_client(args: dict, indent: str) -> str:
@@ -202,12 +241,25 @@ class V2:
 
     @staticmethod
     def server_version(var: str, args: dict) -> str:
-        if "timeout" in args:
-            millis(args["timeout"])  # the driver reads it first: a non-number is a DriverTypeError
-            raise DriverAnswer("DriverUnsupportedArg", "MilvusClientV2.getServerVersion() takes no timeout")
+        call_timeout(args)
         return f'result("version", {var}.getServerVersion())'
 
+    @staticmethod
+    def list_collections(var: str, args: dict) -> str:
+        call_timeout(args)
+        return f'result("collections", {var}.listCollections().getCollectionNames())'
+
+    @staticmethod
+    def check_health(var: str, args: dict) -> str:
+        call_timeout(args)
+        return f"health({var}.checkHealth())"
+
     verify = "client.getServerVersion();"
+    op_helpers = {"check_health": '''
+    static Map<String, Object> health(CheckHealthResp h) {
+        return result("healthy", h.getIsHealthy(), "reasons", h.getReasons(), "quota_states", h.getQuotaStates());
+    }
+'''}
     helpers = '''
     static Map<String, Object> error(Throwable e) {
         while ((e instanceof ExecutionException || e instanceof CompletionException) && e.getCause() != null) {
@@ -257,6 +309,42 @@ AWAIT = '''
     static void awaitHarness(int n, String instruction) throws IOException {
         System.out.println(GSON.toJson(result("step", n, "await", instruction)));
         STDIN.readLine();
+    }
+'''
+
+DURING_CALL = '''
+    /** Starts call on its own thread, closes the client after afterMs, then waits up to waitMs for
+     *  the call: what each returned, and when the call ended (ms after close() returned). */
+    static Map<String, Object> disconnectDuringCall(Step call, Runnable close, long afterMs, long waitMs)
+            throws Exception {
+        CompletableFuture<Map<String, Object>> outcome = new CompletableFuture<>();
+        long[] ended = {0};
+        Thread thread = new Thread(() -> {
+            Map<String, Object> o;
+            try {
+                o = result("ok", true, "result", call.run());
+            } catch (Exception e) {
+                o = result("ok", false, "error", error(e));
+            }
+            ended[0] = System.nanoTime();
+            outcome.complete(o);
+        });
+        thread.setDaemon(true); // a call that never ends must not keep the program alive
+        thread.start();
+        Thread.sleep(afterMs);
+        Map<String, Object> disconnect = result("ok", true);
+        try {
+            close.run();
+        } catch (RuntimeException e) {
+            disconnect = result("ok", false, "error", error(e));
+        }
+        long closed = System.nanoTime();
+        try {
+            Map<String, Object> o = outcome.get(waitMs, TimeUnit.MILLISECONDS);
+            return result("disconnect", disconnect, "call", o, "call_ended_ms", Math.round((ended[0] - closed) / 1e3) / 1e3);
+        } catch (TimeoutException e) {
+            return result("disconnect", disconnect, "call", result("pending", true), "call_ended_ms", null);
+        }
     }
 '''
 
@@ -351,10 +439,10 @@ def render(request: dict, flavour: str) -> dict:
         op = step["op"]
         try:
             alias = args.get("alias", "default")
-            if op in ("connect", "disconnect", "server_version") and not isinstance(alias, str):
+            if op in ALIAS_OPS and not isinstance(alias, str):
                 raise DriverAnswer("DriverTypeError", f"alias {json.dumps(alias)} is not a string: the Java SDK has "
                                                       "no alias, it only names a variable")
-            if op in ("disconnect", "server_version") and alias not in fields:
+            if op in ALIAS_OPS and op != "connect" and alias not in fields:
                 raise DriverAnswer("NoClientForAlias", f"no client was ever made for alias '{alias}' (the Java SDK "
                                                        "has no alias registry)")
             if op == "connect":
@@ -364,8 +452,18 @@ def render(request: dict, flavour: str) -> dict:
                 body.append(f"{ind}step({n}, () -> {{\n{ind}    {var} = {call};\n{ind}    return result();\n{ind}}});")
             elif op == "disconnect":
                 body.append(f"{ind}step({n}, () -> {{\n{ind}    {fields[alias]}.close();\n{ind}    return result();\n{ind}}});")
-            elif op == "server_version":
-                body.append(f"{ind}step({n}, () -> {f.server_version(fields[alias], args)});")
+            elif op in ("server_version", "list_collections", "check_health"):
+                body.append(f"{ind}step({n}, () -> {getattr(f, op)(fields[alias], args)});")
+                used.add(op)
+            elif op == "disconnect_during_call":
+                var, call = fields[alias], f.server_version(fields[alias], args)
+                after = args.get("after_ms", 500)  # the driver's own sleep (a JSON number, read as a long)
+                if not isinstance(after, (int, float)) or isinstance(after, bool):
+                    raise DriverAnswer("DriverTypeError", f"after_ms must be a number; got {json.dumps(after)}")
+                wait = ms(args["timeout"]) + 5000 if "timeout" in args else 15000  # as the driver waits
+                used.add("during_call")
+                body.append(f"{ind}step({n}, () -> disconnectDuringCall(() -> {call}, () -> {var}.close(), "
+                            f"{int(after)}, {wait}));")
             elif op == "open_many":
                 count = args.get("count", 1)
                 concurrency = 16 if args.get("concurrency") is None else args["concurrency"]
@@ -387,24 +485,31 @@ def render(request: dict, flavour: str) -> dict:
         except DriverAnswer as answer:
             no_sdk_call(n, answer, op)
 
+    extra = [i for op, names in f.op_imports.items() if op in used for i in names]  # only for ops the program makes
     imports = ["com.google.gson.Gson", "com.google.gson.GsonBuilder"] + f.imports
+    imports += [i for i in extra if not i.startswith("java.")]
     java_util = ["java.util.LinkedHashMap", "java.util.Map", "java.util.concurrent.CompletionException",
-                 "java.util.concurrent.ExecutionException"]
+                 "java.util.concurrent.ExecutionException"] + [i for i in extra if i.startswith("java.")]
     text = "\n".join(body)
-    if "TimeUnit." in text or "open_many" in used:
+    if "TimeUnit." in text or "open_many" in used or "during_call" in used:
         java_util.append("java.util.concurrent.TimeUnit")
+    if "during_call" in used:
+        java_util += ["java.util.concurrent.CompletableFuture", "java.util.concurrent.TimeoutException"]
     if "await" in used:
         java_util += ["java.io.BufferedReader", "java.io.IOException", "java.io.InputStreamReader"]
     if "open_many" in used:
         java_util += ["java.util.ArrayList", "java.util.Collections", "java.util.List", "java.util.concurrent.Callable",
                       "java.util.concurrent.ExecutorService", "java.util.concurrent.Executors",
                       "java.util.concurrent.atomic.AtomicInteger"]
-    lines = [f"import {i};" for i in imports] + [""] + [f"import {i};" for i in sorted(java_util)]
+    java_util = sorted(set(java_util))
+    lines = [f"import {i};" for i in imports] + [""] + [f"import {i};" for i in java_util]
     statics = ["    static final Gson GSON = new GsonBuilder().serializeNulls().disableHtmlEscaping().create();"]
     if "await" in used:
         statics.append("    static final BufferedReader STDIN = new BufferedReader(new InputStreamReader(System.in));")
     statics += [f"    static {f.client} {var};" for var in fields.values()]
-    helpers = COMMON + f.helpers + (AWAIT if "await" in used else "") + (NO_SDK_CALL if "no_sdk_call" in used else "")
+    helpers = COMMON + f.helpers + "".join(h for op, h in f.op_helpers.items() if op in used)
+    helpers += (DURING_CALL if "during_call" in used else "") + (AWAIT if "await" in used else "")
+    helpers += NO_SDK_CALL if "no_sdk_call" in used else ""
     if "open_many" in used:
         helpers += OPEN_MANY.replace("CLIENT", f.client).replace("VERIFY", f.verify)
     hint = RUN_HINT.format(version=request["sdk"].get("version"))

@@ -242,5 +242,20 @@ def node_version() -> str:
 
 
 
+def versions(spec: str) -> list:
+    """Every final release on npm in the range `spec` ("" = all, npm or PEP 440 syntax), oldest first."""
+    req = npm_request(spec) or "*"
+    proc = subprocess.run([npm(), "view", f"{PACKAGE}@{req}", "version", "--json"],
+                          stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, timeout=120)
+    try:
+        data = json.loads(proc.stdout.strip() or "[]")
+    except ValueError:
+        data = []
+    if proc.returncode != 0 or isinstance(data, dict):
+        fail(f"cannot list {PACKAGE} versions on npm for '{spec}': {proc.stderr.strip()[-300:]}")
+    listed = data if isinstance(data, list) else [data]
+    return sorted((v for v in listed if isinstance(v, str) and "-" not in v), key=version_key)
+
+
 if __name__ == "__main__":
-    main(resolve, build)
+    main(resolve, build, versions)

@@ -90,11 +90,31 @@ function clientArgs(args, objectConfig) {
   return [config];
 }
 
-// server_version -> getVersion(), which takes no argument: no per-call timeout to pass.
-function checkVersionArgs(args) {
+// server_version -> getVersion(), check_health -> checkHealth() (disconnect_during_call: getVersion()):
+// neither takes an argument, so there is no per-call timeout to pass.
+function checkVersionArgs(args, call = 'getVersion()') {
   if (has(args, 'timeout')) {
-    throw new Refusal("timeout: the SDK's getVersion() takes no per-call timeout (only the client's own `timeout`)");
+    throw new Refusal(`timeout: the SDK's ${call} takes no per-call timeout (only the client's own \`timeout\`)`);
   }
+}
+
+// list_collections -> showCollections(data?): its own `timeout` is in ms (data.timeout || the client's).
+function showCollectionsArgs(args) {
+  if (!has(args, 'timeout')) return [];
+  if (typeof args.timeout !== 'number') {
+    throw new Refusal(`timeout ${JSON.stringify(args.timeout)} is not a number of seconds: showCollections() ` +
+      'takes milliseconds, and the driver converts no other value');
+  }
+  return [{ timeout: args.timeout * 1000 }]; // the protocol's seconds, the SDK's ms
+}
+
+// disconnect_during_call: how long to let getVersion() run before closeConnection() (ms, default 500).
+function afterMsOf(args) {
+  if (!has(args, 'after_ms')) return 500;
+  if (typeof args.after_ms !== 'number' || !(args.after_ms >= 0)) {
+    throw new Refusal(`after_ms ${JSON.stringify(args.after_ms)} is not a non-negative number of milliseconds`);
+  }
+  return args.after_ms;
 }
 
 // open_many -> how many clients, how many at a time, the time budget, and the connect
@@ -157,6 +177,39 @@ function versionOf(res) {
   return { version: res ? res.version : res };
 }
 
+// The result of showCollections(): the names it lists, or its status as an error.
+function collectionsOf(res) {
+  const error = StatusError.of(res && res.status);
+  if (error) throw error;
+  return { collections: res.collection_names };
+}
+
+// The result of checkHealth(): isHealthy and reasons, with what else it returned.
+function healthOf(res) {
+  const error = StatusError.of(res && res.status);
+  if (error) throw error;
+  return { healthy: res.isHealthy, reasons: res.reasons, quota_states: res.quota_states };
+}
+
+// disconnect_during_call: getVersion() left in flight, closeConnection() after `afterMs`, then at most
+// `waitMs` more for both to end (the SDK's close waits for calls in flight, so both are awaited).
+// Whatever had not ended by then is {pending: true}; call_ended_ms counts from the close's return.
+async function disconnectDuringCall(client, afterMs, waitMs, describeError) {
+  const settle = (promise, onEnd) => promise.then(result => ({ ok: true, result }),
+    e => ({ ok: false, error: describeError(e) })).then(o => onEnd(o, performance.now()));
+  let call = { pending: true }, disconnect = { pending: true }, callEnded = null, closed = null;
+  const inFlight = settle((async () => versionOf(await client.getVersion()))(),
+    (o, at) => { call = o; callEnded = at; });
+  await new Promise(r => setTimeout(r, afterMs));
+  const closing = settle(Promise.resolve().then(() => client.closeConnection()),
+    (o, at) => { disconnect = { ok: o.ok, ...(o.ok ? {} : { error: o.error }) }; closed = at; });
+  let timer;
+  await Promise.race([Promise.all([inFlight, closing]), new Promise(r => { timer = setTimeout(r, waitMs); })]);
+  clearTimeout(timer);
+  const ms = closed !== null && callEnded !== null ? Math.round((callEnded - closed) * 1000) / 1000 : null;
+  return { disconnect, call, call_ended_ms: ms };
+}
+
 // open_many: start `count` clients, `concurrency` at a time, each verified by getVersion();
 // stop starting new ones after `budgetSeconds` (0: no budget). Every client made is kept in `clients`.
 async function openMany(count, concurrency, budgetSeconds, create, describeError) {
@@ -200,10 +253,11 @@ async function openMany(count, concurrency, budgetSeconds, create, describeError
   };
 }
 
-const SHARED = { errorFields, StatusError, versionOf, openMany };
+const SHARED = { errorFields, StatusError, versionOf, collectionsOf, healthOf, disconnectDuringCall, openMany };
 
 module.exports = {
-  Refusal, aliasOf, clientArgs, checkVersionArgs, openManyPlan, objectConfig, ...SHARED,
+  Refusal, aliasOf, clientArgs, checkVersionArgs, showCollectionsArgs, afterMsOf, openManyPlan, objectConfig,
+  ...SHARED,
 };
 
 // ---------------------------------------------------------------------------
@@ -225,6 +279,12 @@ if (require.main === module) {
       const alias = s.op === 'close_many' ? null : aliasOf(args);
       if (s.op === 'connect') return { step: s.step, alias, construct: clientArgs(args, style) };
       if (s.op === 'server_version') checkVersionArgs(args);
+      if (s.op === 'check_health') checkVersionArgs(args, 'checkHealth()');
+      if (s.op === 'list_collections') return { step: s.step, alias, call: showCollectionsArgs(args) };
+      if (s.op === 'disconnect_during_call') {
+        checkVersionArgs(args);
+        return { step: s.step, alias, afterMs: afterMsOf(args) };
+      }
       return { step: s.step, alias };
     } catch (e) {
       if (e instanceof Refusal) return { step: s.step, refused: e.message };

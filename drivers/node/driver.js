@@ -103,6 +103,16 @@ const TLS_OPTION = (() => {
   }
 })();
 
+// Is the SDK at least this version? config.token is read since 2.2.11, config.database since 2.2.13
+// (2.2.11 and 2.2.12 declare `database` in ClientConfig but never read it).
+function sdkAtLeast(...min) {
+  const have = String(SDK_VERSION).split('-')[0].split('.').map(Number);
+  for (let i = 0; i < min.length; i++) {
+    if ((have[i] || 0) !== min[i]) return (have[i] || 0) > min[i];
+  }
+  return true;
+}
+
 // Capture SDK log lines of level warn/error (winston logger, exported since 2.2.x).
 (function hookSdkLogger() {
   if (!sdk || !sdk.logger || typeof sdk.logger.add !== 'function') return;
@@ -135,10 +145,15 @@ function capabilities() {
     'disconnect',
     'server_version',
     'open_many',
+    'list_collections', // showCollections()
+    'disconnect_during_call', // getVersion() in flight, closeConnection() meanwhile
   ];
   // timeout and ca_cert/... (config.tls) exist only in the config object (SDK >= 2.2.7)
   if (OBJECT_CONFIG) caps.splice(5, 0, 'connect.timeout');
   if (OBJECT_CONFIG && TLS_OPTION) caps.push('connect.tls_certs');
+  if (OBJECT_CONFIG && sdkAtLeast(2, 2, 11)) caps.push('connect.token'); // config.token
+  if (OBJECT_CONFIG && sdkAtLeast(2, 2, 13)) caps.push('connect.db_name'); // config.database
+  if (MilvusClient && typeof MilvusClient.prototype.checkHealth === 'function') caps.push('check_health');
   return caps;
 }
 
@@ -348,6 +363,53 @@ const ops = {
     return result;
   },
 
+  // await <alias>.showCollections();
+  async list_collections(args, t) {
+    const { alias, client } = clientOf(args);
+    const callArgs = calls.showCollectionsArgs(args);
+    if (!client) throw new DriverError('NoClient', 'not_connected', noClientNote(alias));
+    t.start();
+    let res;
+    try {
+      res = await client.showCollections(...callArgs);
+    } finally {
+      t.stop();
+    }
+    return calls.collectionsOf(res);
+  },
+
+  // await <alias>.checkHealth();
+  async check_health(args, t) {
+    const { alias, client } = clientOf(args);
+    calls.checkVersionArgs(args, 'checkHealth()');
+    if (!client) throw new DriverError('NoClient', 'not_connected', noClientNote(alias));
+    t.start();
+    let res;
+    try {
+      res = await client.checkHealth();
+    } finally {
+      t.stop();
+    }
+    return calls.healthOf(res);
+  },
+
+  // <alias>.getVersion() without awaiting it, then await <alias>.closeConnection() after after_ms.
+  async disconnect_during_call(args, t, guardAt) {
+    const { alias, client } = clientOf(args);
+    calls.checkVersionArgs(args);
+    const afterMs = calls.afterMsOf(args);
+    if (!client) throw new DriverError('NoClient', 'not_connected', noClientNote(alias));
+    // 15 s (getVersion() has no per-call timeout), and always before the request's guard fires
+    const waitMs = Math.max(100, Math.min(15000, guardAt - 500 - performance.now() - afterMs));
+    live.delete(client);
+    t.start();
+    try {
+      return await calls.disconnectDuringCall(client, afterMs, waitMs, e => errorObject(e, e && e.__phase));
+    } finally {
+      t.stop();
+    }
+  },
+
   async open_many(args, t) {
     const { count, concurrency, budgetSeconds, connect } = calls.openManyPlan(args);
     const ctorArgs = calls.clientArgs(connect, OBJECT_CONFIG);
@@ -441,7 +503,8 @@ async function handle(line) {
   const t = timer();
   let answer;
   try {
-    const result = (await guard(fn(args, t), Math.max(500, deadline - 1000))) || {};
+    const patience = Math.max(500, deadline - 1000);
+    const result = (await guard(fn(args, t, performance.now() + patience), patience)) || {};
     answer = { id, ok: true, answered_by: 'driver_note' in result ? 'driver' : 'sdk', result };
   } catch (e) {
     answer = { id, ok: false, answered_by: driverAnswered(e) ? 'driver' : 'sdk', error: errorObject(e, e && e.__phase) };

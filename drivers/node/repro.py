@@ -92,7 +92,7 @@ def render(request: dict) -> dict:
     plan = plan_of(request)
     calls = {p["step"]: p for p in plan["steps"]}
     clients, taken, lines = {}, set(), []
-    uses_open_many = opened_many = False
+    uses_open_many = opened_many = uses_during = False
     for s in request["steps"]:
         n = s["step"]
         if "harness" in s:
@@ -106,13 +106,23 @@ def render(request: dict) -> dict:
             clients[call["alias"]] = name = variable_name(call["alias"], taken)
             ctor = ", ".join(js(a) for a in call["construct"])
             lines.append(f"  const {name} = await connect({n}, () => new MilvusClient({ctor}));")
-        elif op in ("disconnect", "server_version") and client is None:
+        elif op in ("disconnect", "server_version", "list_collections", "check_health",
+                    "disconnect_during_call") and client is None:
             lines.append(not_run(n, f"no MilvusClient was made for alias {json.dumps(call['alias'])}: "
                                     "the Node SDK has no alias registry"))
         elif op == "disconnect":
             lines.append(f"  await step({n}, async () => ({{ connect_status: await {client}.closeConnection() }}));")
         elif op == "server_version":
             lines.append(f"  await step({n}, async () => versionOf(await {client}.getVersion()));")
+        elif op == "list_collections":
+            lines.append(f"  await step({n}, async () => collectionsOf(await {client}.showCollections("
+                         f"{', '.join(js(a) for a in call['call'])})));")
+        elif op == "check_health":
+            lines.append(f"  await step({n}, async () => healthOf(await {client}.checkHealth()));")
+        elif op == "disconnect_during_call":
+            uses_during = True  # 15 s: the driver's wait (getVersion() has no per-call timeout) under the default deadline
+            lines.append(f"  await step({n}, () => disconnectDuringCall({client}, {js(call['afterMs'])}, 15000, "
+                         f"errorFields));")
         elif op == "open_many" and not call["count"]:
             lines.append(not_run(n, "count 0: no client to make"))
         elif op == "open_many":
@@ -145,7 +155,12 @@ def render(request: dict) -> dict:
     text += "const { MilvusClient } = require('@zilliz/milvus2-sdk-node');\n"
     if harness:
         text += "const readline = require('readline');\n"
-    text += "\n" + "\n\n".join(helpers[k] for k in ("errorFields", "StatusError", "versionOf")) + "\n"
+    shared = ["errorFields", "StatusError", "versionOf"]
+    shared += [k for k, op in (("collectionsOf", "list_collections"), ("healthOf", "check_health"))
+               if any(s.get("op") == op for s in request["steps"])]
+    text += "\n" + "\n\n".join(helpers[k] for k in shared) + "\n"
+    if uses_during:
+        text += "\n" + helpers["disconnectDuringCall"] + "\n"
     if uses_open_many:
         text += "\n" + helpers["openMany"] + "\n"
     text += PRELUDE + (AWAIT_HARNESS if harness else "")

@@ -2,6 +2,7 @@
 
     python build.py resolve <request>              -> {"version": "..."} on stdout
     python build.py build <request> <build_dir>    -> venv with pymilvus, build.json
+    python build.py versions <range>               -> {"versions": [...]}: releases in the range
 
 <request> is an exact version, a PEP 440 range (">=2.4,<2.6"), "latest", or the
 path of a local pymilvus checkout. Runs with the harness's interpreter."""
@@ -69,6 +70,15 @@ def resolve(request: str) -> str:
     return str(max(matching))
 
 
+def versions(spec: str) -> "list[str]":
+    """Every final release on PyPI in the range `spec` ("" = all), oldest first."""
+    try:
+        wanted = SpecifierSet(spec)
+    except InvalidSpecifier:
+        fail(f"'{spec}' is not a version range")
+    return [str(v) for v in sorted(published_versions()) if v in wanted and not v.is_prerelease]
+
+
 def build(request: str, build_dir: str) -> None:
     build_dir = Path(build_dir)
     version = resolve(request)
@@ -94,4 +104,4 @@ def build(request: str, build_dir: str) -> None:
 
 
 if __name__ == "__main__":
-    main(resolve, build)
+    main(resolve, build, versions)

@@ -37,8 +37,8 @@ def alias_call(args: dict) -> "tuple[list, dict]":
     return ([args["alias"]] if "alias" in args else []), {}
 
 
-def server_version_call(args: dict) -> "tuple[list, dict]":
-    """utility.get_server_version(using=alias, timeout=...)."""
+def utility_call(args: dict) -> "tuple[list, dict]":
+    """utility.get_server_version / utility.list_collections (using=alias, timeout=...)."""
     kwargs = {"using": args["alias"]} if "alias" in args else {}
     if "timeout" in args:
         kwargs["timeout"] = args["timeout"]

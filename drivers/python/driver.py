@@ -7,6 +7,7 @@ import os
 import platform
 import signal
 import sys
+import threading
 import time
 import warnings
 from concurrent.futures import ThreadPoolExecutor
@@ -22,7 +23,7 @@ from jsonlines import serve  # noqa: E402
 import pymilvus  # noqa: E402
 from pymilvus import connections, utility  # noqa: E402
 
-from calls import alias_call, connect_call, error_fields, server_version_call  # noqa: E402
+from calls import alias_call, connect_call, error_fields, utility_call  # noqa: E402
 
 PROTOCOL = 2
 CAPABILITIES = [
@@ -31,6 +32,7 @@ CAPABILITIES = [
     "connect.timeout", "connect.handler", "connect.pool", "connect.defaults",
     "connect.secure", "connect.tls_certs", "connect.db_name", "connect.token",
     "alias_registry", "disconnect", "server_version", "server_version.timeout", "open_many",
+    "list_collections", "disconnect_during_call",
 ]
 
 
@@ -169,8 +171,44 @@ def op_connection_address(args):
 
 
 def op_server_version(args):
-    _, kwargs = server_version_call(args)
+    _, kwargs = utility_call(args)
     return {"version": str(utility.get_server_version(**kwargs))}
+
+
+def op_list_collections(args):
+    _, kwargs = utility_call(args)
+    return {"collections": list(utility.list_collections(**kwargs))}
+
+
+def op_disconnect_during_call(args):
+    """A program that closes a connection while another thread waits on a call made through it."""
+    _, kwargs = utility_call(args)
+    call = {"pending": True}
+    ended = []
+
+    def in_flight():
+        try:
+            call.update(ok=True, result={"version": str(utility.get_server_version(**kwargs))})
+        except Exception as exc:
+            call.update(ok=False, error=error_of(exc))
+        call.pop("pending")
+        ended.append(time.monotonic())
+
+    thread = threading.Thread(target=in_flight, daemon=True)  # daemon: a call that never ends must not keep us
+    thread.start()
+    time.sleep(float(args.get("after_ms", 500)) / 1000)
+    try:
+        connections.disconnect(args["alias"])
+        disconnect = {"ok": True}
+    except Exception as exc:
+        disconnect = {"ok": False, "error": error_of(exc)}
+    closed = time.monotonic()
+    patience = float(args["timeout"]) + 5 if "timeout" in args else 15
+    if _deadline[0] is not None:  # answer before the request's deadline interrupts us
+        patience = min(patience, max(0.1, _deadline[0] - 1.5 - closed))
+    thread.join(patience)
+    return {"disconnect": disconnect, "call": dict(call),
+            "call_ended_ms": round((ended[0] - closed) * 1000, 3) if ended else None}
 
 
 _many = []
@@ -244,11 +282,15 @@ def _expire(signum, frame):
                          "the driver interrupted it")
 
 
+_deadline = [None]  # monotonic time by which the current request must be answered
+
+
 def call_with_deadline(fn, args: dict, deadline_ms):
     """Answer before the harness gives up: a hanging SDK call is a finding, not a dead driver.
     The call runs on this (the main) thread and a timer signal interrupts it: gRPC's blocking
     waits check for signals every 200 ms. (A worker thread per call would cost more than the
     sub-millisecond calls it runs.)"""
+    _deadline[0] = time.monotonic() + deadline_ms / 1000 if deadline_ms else None
     if not deadline_ms:
         return fn(args)
     signal.setitimer(signal.ITIMER_REAL, max(0.5, deadline_ms / 1000 - 1.0))

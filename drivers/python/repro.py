@@ -7,9 +7,10 @@ import sys
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 from reprokit import harness_instruction, header, main  # noqa: E402
 
-from calls import alias_call, connect_call, server_version_call  # noqa: E402
+from calls import alias_call, connect_call, utility_call  # noqa: E402
 
 PRELUDE = '''import json
+import threading
 import time
 
 from pymilvus import connections, utility
@@ -28,6 +29,28 @@ def step(n, call):
                                                   "message": str(getattr(exc, "message", None) or exc)}}
     line["elapsed_ms"] = round((time.perf_counter() - started) * 1000, 3)
     print(json.dumps(line, default=str), flush=True)
+
+
+def disconnect_during_call(alias, after_s, call):
+    """Start `call` in a thread, disconnect `alias` after `after_s`, and report what the call did."""
+    outcome = {"pending": True}
+
+    def in_flight():
+        try:
+            outcome.update(ok=True, result=str(call()))
+        except Exception as exc:
+            outcome.update(ok=False, error=f"{type(exc).__name__}: {exc}")
+        outcome.pop("pending")
+        ended.append(time.perf_counter())
+
+    ended = []
+    thread = threading.Thread(target=in_flight, daemon=True)
+    thread.start()
+    time.sleep(after_s)
+    connections.disconnect(alias)
+    closed = time.perf_counter()
+    thread.join(20)
+    return {"call": outcome, "call_ended_ms": round((ended[0] - closed) * 1000) if ended else None}
 
 
 def await_harness(n, instruction):
@@ -57,7 +80,13 @@ def statement(step: dict) -> str:
     if op == "list_connections":
         return f"step({n}, lambda: {{'aliases': [a for a, _ in connections.list_connections()]}})"
     if op == "server_version":
-        return f"step({n}, lambda: {{'version': {call_text('utility.get_server_version', *server_version_call(args))}}})"
+        return f"step({n}, lambda: {{'version': {call_text('utility.get_server_version', *utility_call(args))}}})"
+    if op == "list_collections":
+        return f"step({n}, lambda: {{'collections': {call_text('utility.list_collections', *utility_call(args))}}})"
+    if op == "disconnect_during_call":
+        return (f"step({n}, lambda: disconnect_during_call({args.get('alias', 'default')!r}, "
+                f"{float(args.get('after_ms', 500)) / 1000!r}, "
+                f"lambda: {call_text('utility.get_server_version', *utility_call(args))}))")
     raise SystemExit(f"the python reproducer cannot render op {op!r}")
 
 

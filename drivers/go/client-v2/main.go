@@ -3,7 +3,7 @@
 // ../common; this file only says how this SDK connects and round-trips. Its
 // errors are gRPC statuses, Milvus (merr) errors and the address checks it
 // shares with milvus-sdk-go: the common rules classify them all.
-// Needs v2.5.0 or newer.
+// Needs v2.5.0 or newer. milvusclient has no CheckHealth call (no check_health).
 package main
 
 import (
@@ -24,6 +24,9 @@ func (s sdkClient) ServerVersion(ctx context.Context) (string, error) {
 	return s.c.GetServerVersion(ctx, milvusclient.NewGetServerVersionOption())
 }
 func (s sdkClient) Close(ctx context.Context) error { return s.c.Close(ctx) }
+func (s sdkClient) ListCollections(ctx context.Context) ([]string, error) {
+	return s.c.ListCollections(ctx, milvusclient.NewListCollectionOption())
+}
 
 // connect is milvusclient.New(ctx, &milvusclient.ClientConfig{...}) with only
 // the fields the request names; the timeout is in ctx.

@@ -47,6 +47,12 @@ func (d *driverState) dispatch(c *opCall, op string) (res opResult) {
 		return d.disconnect(c)
 	case "server_version":
 		return d.serverVersion(c)
+	case "list_collections":
+		return d.listCollections(c)
+	case "check_health":
+		return d.checkHealth(c)
+	case "disconnect_during_call":
+		return d.disconnectDuringCall(c)
 	case "open_many":
 		return d.openMany(c)
 	case "close_many":
@@ -146,9 +152,9 @@ func (d *driverState) disconnect(c *opCall) opResult {
 	return opResult{result: map[string]any{"alias": alias, "was_closed": wasClosed}, elapsed: elapsed}
 }
 
-// serverVersion is the SDK's version call; a timeout argument is its context's
-// deadline (the Go SDKs' per-call timeout).
-func (d *driverState) serverVersion(c *opCall) opResult {
+// callOn makes one SDK call on the alias's client; a timeout argument is its context's
+// deadline (the Go SDKs' per-call timeout). result gets the alias and client_closed.
+func (d *driverState) callOn(c *opCall, call func(ctx context.Context, cl Client) (map[string]any, error)) opResult {
 	alias, e, lerr := d.lookup(c)
 	if lerr != nil {
 		return opResult{err: lerr}
@@ -159,14 +165,108 @@ func (d *driverState) serverVersion(c *opCall) opResult {
 	}
 	ctx, cancel := withTimeout(c.ctx, timeout)
 	defer cancel()
-	var v string
+	var result map[string]any
 	start := time.Now()
-	err := sdkCall(func() (err error) { v, err = e.client.ServerVersion(ctx); return err })
+	err := sdkCall(func() (err error) { result, err = call(ctx, e.client); return err })
 	elapsed := time.Since(start)
 	if err != nil {
 		return opResult{err: d.classify(err), elapsed: elapsed}
 	}
-	return opResult{result: map[string]any{"alias": alias, "version": v, "client_closed": e.closed}, elapsed: elapsed}
+	result["alias"], result["client_closed"] = alias, e.closed
+	return opResult{result: result, elapsed: elapsed}
+}
+
+func (d *driverState) serverVersion(c *opCall) opResult {
+	return d.callOn(c, func(ctx context.Context, cl Client) (map[string]any, error) {
+		v, err := cl.ServerVersion(ctx)
+		return map[string]any{"version": v}, err
+	})
+}
+
+func (d *driverState) listCollections(c *opCall) opResult {
+	return d.callOn(c, func(ctx context.Context, cl Client) (map[string]any, error) {
+		names, err := cl.ListCollections(ctx)
+		if names == nil {
+			names = []string{} // a JSON list, also when the database has none
+		}
+		return map[string]any{"collections": names}, err
+	})
+}
+
+func (d *driverState) checkHealth(c *opCall) opResult {
+	if d.sdk.CheckHealth == nil {
+		return opResult{err: driverError("unsupported_op", "UnsupportedOp", fmt.Sprintf(
+			"this version of %s has no CheckHealth call (capability check_health is not declared)", d.sdk.Name))}
+	}
+	return d.callOn(c, d.sdk.CheckHealth)
+}
+
+// disconnectDuringCall starts the server_version call on a goroutine, closes the client
+// with the SDK's Close after after_ms, and reports how the call ended (or that it had not).
+func (d *driverState) disconnectDuringCall(c *opCall) opResult {
+	_, e, lerr := d.lookup(c)
+	if lerr != nil {
+		return opResult{err: lerr}
+	}
+	timeout, terr := c.args.Timeout("timeout")
+	if terr != nil {
+		return opResult{err: terr}
+	}
+	after := 500 * time.Millisecond
+	if c.args.Has("after_ms") {
+		f, ok := c.args.Float("after_ms")
+		if !ok || f < 0 {
+			return opResult{err: refused("after_ms", c.args["after_ms"], "a wait is a number of milliseconds >= 0")}
+		}
+		after = time.Duration(f * float64(time.Millisecond))
+	}
+	ctx, cancel := withTimeout(c.ctx, timeout)
+	defer cancel()
+	type ended struct {
+		version string
+		err     error
+		at      time.Time
+	}
+	done := make(chan ended, 1) // buffered: a call still running when we answer must not block
+	start := time.Now()
+	go func() {
+		var v string
+		err := sdkCall(func() (err error) { v, err = e.client.ServerVersion(ctx); return err })
+		done <- ended{v, err, time.Now()}
+	}()
+	time.Sleep(after)
+	disconnect := map[string]any{"ok": true}
+	if err := sdkCall(func() error { return e.client.Close(c.ctx) }); err != nil {
+		disconnect = map[string]any{"ok": false, "error": d.classify(err)}
+	}
+	closed := time.Now()
+	d.mu.Lock()
+	e.closed = true
+	d.mu.Unlock()
+
+	// Wait for the call up to its timeout + 5 s (15 s without one), and answer well
+	// before deadline_ms, where the loop would stop waiting for the whole op.
+	patience := 15 * time.Second
+	if timeout != nil {
+		patience = *timeout + 5*time.Second
+	}
+	if limit := time.Until(c.deadline) - 1500*time.Millisecond; limit < patience {
+		patience = max(limit, 100*time.Millisecond)
+	}
+	result := map[string]any{"disconnect": disconnect, "call": map[string]any{"pending": true}, "call_ended_ms": nil}
+	wait := time.NewTimer(patience)
+	defer wait.Stop()
+	select {
+	case r := <-done:
+		if r.err != nil {
+			result["call"] = map[string]any{"ok": false, "error": d.classify(r.err)}
+		} else {
+			result["call"] = map[string]any{"ok": true, "result": map[string]any{"version": r.version}}
+		}
+		result["call_ended_ms"] = ms(r.at.Sub(closed))
+	case <-wait.C:
+	}
+	return opResult{result: result, elapsed: time.Since(start)}
 }
 
 // openMany connects count clients from a pool of goroutines (the Go idiom for

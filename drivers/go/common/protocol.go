@@ -28,6 +28,8 @@ const ProtocolVersion = 2
 type Client interface {
 	// ServerVersion makes a real server round trip through the client.
 	ServerVersion(ctx context.Context) (string, error)
+	// ListCollections is the SDK's call listing the collections of the client's database.
+	ListCollections(ctx context.Context) ([]string, error)
 	// Close is the SDK's Close (it may be called twice: that is a scenario).
 	Close(ctx context.Context) error
 }
@@ -46,17 +48,21 @@ type SDK struct {
 	// Classify recognises the SDK's own error values; it returns ok=false to
 	// leave err to the generic rules (gRPC status, context, URL parsing).
 	Classify func(err error) (category string, ok bool)
+	// CheckHealth is the SDK's gRPC CheckHealth call on c, as the protocol's result
+	// (healthy, reasons, ...); nil when the SDK has none (no check_health capability).
+	CheckHealth func(ctx context.Context, c Client) (map[string]any, error)
 }
 
 // Capabilities are what this package implements for a Go SDK that takes one
 // address string plus a config of credentials, database and TLS flag, and
 // whose calls take a context: host/port are joined into the address
 // (PROTOCOL.md section 5), a timeout is a context deadline. No defaults,
-// handler, pool or alias registry.
+// handler, pool or alias registry; check_health only where SDK.CheckHealth is set.
 var Capabilities = []string{
 	"connect.host_port", "connect.address", "connect.uri", "connect.user_password",
-	"connect.timeout", "connect.secure", "connect.tls_certs", "disconnect", "server_version",
-	"server_version.timeout", "open_many",
+	"connect.token", "connect.db_name", "connect.timeout", "connect.secure", "connect.tls_certs",
+	"disconnect", "server_version", "server_version.timeout", "list_collections",
+	"disconnect_during_call", "open_many",
 }
 
 // stampedSDKVersion is set by build.py:
@@ -190,7 +196,7 @@ func (d *driverState) serve(line []byte) response {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 
-	call := &opCall{ctx: ctx, args: Args(req.Args)}
+	call := &opCall{ctx: ctx, args: Args(req.Args), deadline: time.Now().Add(deadline)}
 	done := make(chan opResult, 1)
 	if d.worker == nil {
 		d.worker = newWorker()
@@ -243,6 +249,7 @@ func newWorker() worker {
 type opCall struct {
 	ctx       context.Context
 	args      Args
+	deadline  time.Time   // deadline_ms from when the op started: the harness waits no longer
 	abandoned atomic.Bool // the loop answered without waiting for this op
 }
 

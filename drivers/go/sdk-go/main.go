@@ -1,12 +1,13 @@
 // The "go" conformance driver: github.com/milvus-io/milvus-sdk-go/v2 (the Go
 // SDK of the doc's GO tab). The protocol loop is in ../common; this file only
 // says how this SDK connects, round-trips and fails. Needs v2.2.3 or newer
-// (client.NewClient, client.Config and GetVersion).
+// (client.NewClient, client.Config and GetVersion); CheckHealth needs v2.3.2.
 package main
 
 import (
 	"context"
 	"errors"
+	"reflect"
 	"strings"
 
 	driver "milvus-conformance/drivers/go/common"
@@ -22,6 +23,43 @@ type sdkClient struct{ c client.Client }
 
 func (s sdkClient) ServerVersion(ctx context.Context) (string, error) { return s.c.GetVersion(ctx) }
 func (s sdkClient) Close(context.Context) error                       { return s.c.Close() }
+
+// ListCollections is client.ListCollections: the collections of the Config's DBName
+// (v2.2.3 takes no options, later versions optional ones: none are passed).
+func (s sdkClient) ListCollections(ctx context.Context) ([]string, error) {
+	collections, err := s.c.ListCollections(ctx)
+	names := make([]string, 0, len(collections))
+	for _, c := range collections {
+		names = append(names, c.Name)
+	}
+	return names, err
+}
+
+// hasCheckHealth: client.Client gained CheckHealth in v2.3.2, with its result type
+// entity.MilvusState. Older supported versions can name neither, so this driver,
+// built for every version from one source, makes that same call by name (reflection),
+// and declares check_health only where the SDK's Client interface has it.
+var hasCheckHealth = func() bool {
+	_, ok := reflect.TypeOf((*client.Client)(nil)).Elem().MethodByName("CheckHealth")
+	return ok
+}()
+
+// checkHealth is client.CheckHealth(ctx): entity.MilvusState{IsHealthy, Reasons, QuotaStates}.
+func checkHealth(ctx context.Context, dc driver.Client) (map[string]any, error) {
+	out := reflect.ValueOf(dc.(sdkClient).c).MethodByName("CheckHealth").Call([]reflect.Value{reflect.ValueOf(ctx)})
+	if err, _ := out[1].Interface().(error); err != nil {
+		return nil, err
+	}
+	state := out[0].Elem()
+	reasons := append([]string{}, state.FieldByName("Reasons").Interface().([]string)...)
+	quota := state.FieldByName("QuotaStates")
+	quotaStates := make([]int64, quota.Len()) // entity.QuotaState values (milvuspb.QuotaState numbers)
+	for i := range quotaStates {
+		quotaStates[i] = quota.Index(i).Int()
+	}
+	return map[string]any{"healthy": state.FieldByName("IsHealthy").Bool(), "reasons": reasons,
+		"quota_states": quotaStates}, nil
+}
 
 // connect uses the doc's call, client.NewGrpcClient(ctx, addr), when only an
 // address is given, and client.NewClient(ctx, client.Config{...}) (the SDK's
@@ -90,10 +128,15 @@ func classify(err error) (string, bool) {
 }
 
 func main() {
-	driver.Run(driver.SDK{
+	sdk := driver.SDK{
 		Driver:   "go",
 		Name:     sdkModule,
 		Connect:  connect,
 		Classify: classify,
-	})
+	}
+	if hasCheckHealth {
+		sdk.CheckHealth = checkHealth
+		sdk.Capabilities = append(append([]string{}, driver.Capabilities...), "check_health")
+	}
+	driver.Run(sdk)
 }

@@ -27,6 +27,7 @@ import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 
 /**
@@ -127,9 +128,10 @@ public final class Driver {
                 ? req.get("deadline_ms").getAsLong() : 0L;
 
         Call call = new Call(args);
-        Future<JsonObject> fut = opRunner.submit(() -> dispatch(op, call));
         // Answer 1 s before the harness gives up: a hanging SDK call is a finding, not a dead driver.
         long waitMs = Math.max(500, deadlineMs - 1000);
+        call.answerBy = deadlineMs > 0 ? System.nanoTime() + waitMs * 1_000_000L : 0;
+        Future<JsonObject> fut = opRunner.submit(() -> dispatch(op, call));
         try {
             JsonObject result = deadlineMs > 0 ? fut.get(waitMs, TimeUnit.MILLISECONDS) : fut.get();
             // hello and reset are the driver's bookkeeping; a success where no SDK call ran is the driver's too
@@ -143,13 +145,7 @@ public final class Driver {
             return failure(id, call.elapsedMs(), call.warnings, hang);
         } catch (ExecutionException e) {
             Throwable cause = e.getCause() != null ? e.getCause() : e;
-            ErrorInfo info;
-            if (cause instanceof OpError) {
-                info = ((OpError) cause).info;
-            } else {
-                info = flavour.classify(cause);
-            }
-            return failure(id, call.elapsedMs(), call.warnings, info);
+            return failure(id, call.elapsedMs(), call.warnings, errorOf(cause));
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return failure(id, call.elapsedMs(), call.warnings, ErrorInfo.driver("unknown", "InterruptedException", String.valueOf(e.getMessage())));
@@ -166,6 +162,8 @@ public final class Driver {
         volatile boolean sdkRan;
         /** Set when the driver answered hang: the op's thread must not change the alias map. */
         volatile boolean abandoned;
+        /** System.nanoTime() at which the driver stops waiting for this op (0: no deadline). */
+        long answerBy;
 
         Call(JsonObject args) {
             this.args = args;
@@ -221,6 +219,12 @@ public final class Driver {
                 return disconnect(call);
             case "server_version":
                 return serverVersion(call);
+            case "list_collections":
+                return listCollections(call);
+            case "check_health":
+                return checkHealth(call);
+            case "disconnect_during_call":
+                return disconnectDuringCall(call);
             case "open_many":
                 return openMany(call);
             case "close_many":
@@ -299,11 +303,99 @@ public final class Driver {
         return new JsonObject();
     }
 
+    /** An op's own timeout (seconds -> ms; null when absent), for the SDK's per-call timeout. */
+    Long callTimeoutMs(Call call) throws OpError {
+        if (!call.args.has("timeout")) {
+            return null;
+        }
+        long ms = ConnectArgs.timeoutMs(call.args.get("timeout"));
+        if (!flavour.capabilities().contains("server_version.timeout")) { // nothing to pass it to
+            throw new OpError(ErrorInfo.driver("param_error", "DriverUnsupportedArg", flavour.clientClass()
+                    + "'s calls take no per-call timeout (refused by the driver)"));
+        }
+        return ms;
+    }
+
     JsonObject serverVersion(Call call) throws Exception {
         Conn conn = held(alias(call));
-        Long timeoutMs = call.args.has("timeout") ? ConnectArgs.timeoutMs(call.args.get("timeout")) : null;
+        Long timeoutMs = callTimeoutMs(call);
         String v = call.sdk(() -> flavour.serverVersion(conn.client, timeoutMs));
         return obj("version", v);
+    }
+
+    JsonObject listCollections(Call call) throws Exception {
+        Conn conn = held(alias(call));
+        Long timeoutMs = callTimeoutMs(call);
+        List<String> names = call.sdk(() -> flavour.listCollections(conn.client, timeoutMs));
+        JsonObject r = new JsonObject();
+        r.add("collections", gson.toJsonTree(names));
+        return r;
+    }
+
+    JsonObject checkHealth(Call call) throws Exception {
+        Conn conn = held(alias(call));
+        Long timeoutMs = callTimeoutMs(call);
+        return call.sdk(() -> flavour.checkHealth(conn.client, timeoutMs));
+    }
+
+    /** server_version on its own thread, the SDK's close() after after_ms, then the call's outcome:
+     *  what a program sees when another thread closes the client under a call. */
+    JsonObject disconnectDuringCall(Call call) throws Exception {
+        Conn conn = held(alias(call));
+        Long timeoutMs = callTimeoutMs(call);
+        JsonElement after = call.args.get("after_ms"); // the driver's own sleep, not an SDK value
+        if (after != null && !(after.isJsonPrimitive() && after.getAsJsonPrimitive().isNumber())) {
+            throw new OpError(ErrorInfo.driver("param_error", "DriverTypeError", "after_ms must be a number; got " + after));
+        }
+        long afterMs = after == null ? 500 : after.getAsLong();
+        AtomicLong ended = new AtomicLong();
+        JsonObject r = new JsonObject();
+        call.sdk(() -> {
+            Future<JsonObject> inFlight = opRunner.submit(() -> {
+                JsonObject outcome = new JsonObject();
+                try {
+                    String version = flavour.serverVersion(conn.client, timeoutMs);
+                    outcome.addProperty("ok", true);
+                    outcome.add("result", obj("version", version));
+                } catch (Throwable t) {
+                    outcome.addProperty("ok", false);
+                    outcome.add("error", errorOf(t).toJson());
+                }
+                ended.set(System.nanoTime());
+                return outcome;
+            });
+            Thread.sleep(afterMs);
+            JsonObject disconnect = new JsonObject();
+            try {
+                flavour.close(conn.client);
+                conn.closed = true;
+                disconnect.addProperty("ok", true);
+            } catch (Throwable t) {
+                disconnect.addProperty("ok", false);
+                disconnect.add("error", errorOf(t).toJson());
+            }
+            long closedAt = System.nanoTime();
+            long patienceMs = timeoutMs != null ? timeoutMs + 5000 : 15000;
+            if (call.answerBy > 0) { // answer before handleLine stops waiting (deadline_ms - 1 s)
+                patienceMs = Math.min(patienceMs, Math.max(100, (call.answerBy - closedAt) / 1_000_000 - 500));
+            }
+            r.add("disconnect", disconnect);
+            try {
+                r.add("call", inFlight.get(patienceMs, TimeUnit.MILLISECONDS));
+                r.addProperty("call_ended_ms", round3((ended.get() - closedAt) / 1e6));
+            } catch (TimeoutException e) {
+                inFlight.cancel(true); // as a hung op: interrupted and abandoned
+                r.add("call", obj("pending", true));
+                r.add("call_ended_ms", JsonNull.INSTANCE);
+            }
+            return null;
+        });
+        return r;
+    }
+
+    /** The error object of a failure: the driver's own answer as it is, anything else as the SDK's. */
+    ErrorInfo errorOf(Throwable t) {
+        return t instanceof OpError ? ((OpError) t).info : flavour.classify(t);
     }
 
     JsonObject openMany(Call call) throws Exception {
@@ -505,6 +597,8 @@ public final class Driver {
         JsonObject o = new JsonObject();
         if (v instanceof Number) {
             o.addProperty(k, (Number) v);
+        } else if (v instanceof Boolean) {
+            o.addProperty(k, (Boolean) v);
         } else {
             o.addProperty(k, v == null ? null : v.toString());
         }

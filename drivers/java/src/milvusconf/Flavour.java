@@ -46,6 +46,12 @@ abstract class Flavour {
      *  (null: none given) goes to the SDK's own per-call timeout, where the flavour has one. */
     abstract String serverVersion(Object client, Long timeoutMs) throws Exception;
 
+    /** The names of the collections in the client's database (the SDK's own listing call). */
+    abstract List<String> listCollections(Object client, Long timeoutMs) throws Exception;
+
+    /** The SDK's CheckHealth call: healthy, reasons, and whatever else its response holds. */
+    abstract JsonObject checkHealth(Object client, Long timeoutMs) throws Exception;
+
     abstract void close(Object client) throws Exception;
 
     /** Flavour-specific reading of an SDK exception; null to fall back to the shared rules. */

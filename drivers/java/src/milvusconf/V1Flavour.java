@@ -5,9 +5,14 @@ import io.milvus.client.MilvusServiceClient;
 import io.milvus.exception.ClientNotConnectedException;
 import io.milvus.exception.MilvusException;
 import io.milvus.exception.ParamException;
+import com.google.gson.Gson;
+import com.google.gson.JsonObject;
+import io.milvus.grpc.CheckHealthResponse;
 import io.milvus.grpc.GetVersionResponse;
+import io.milvus.grpc.ShowCollectionsResponse;
 import io.milvus.param.ConnectParam;
 import io.milvus.param.R;
+import io.milvus.param.collection.ShowCollectionsParam;
 
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -34,8 +39,9 @@ public final class V1Flavour extends Flavour {
     @Override
     List<String> capabilities() {
         List<String> caps = new ArrayList<>(Arrays.asList("connect.host_port", "connect.uri",
-                "connect.user_password", "connect.timeout", "connect.defaults", "connect.secure", "disconnect",
-                "server_version", "server_version.timeout", "open_many"));
+                "connect.user_password", "connect.token", "connect.db_name", "connect.timeout", "connect.defaults",
+                "connect.secure", "disconnect", "server_version", "server_version.timeout", "list_collections",
+                "check_health", "disconnect_during_call", "open_many"));
         if (TLS_SETTERS.stream().allMatch(V1Flavour::hasSetter)) {
             caps.add("connect.tls_certs");
         }
@@ -138,20 +144,48 @@ public final class V1Flavour extends Flavour {
         return new Opened(client, p.getHost() + ":" + p.getPort());
     }
 
-    /** getVersion(), through withTimeout(ms, MILLISECONDS) when the request gives a timeout: the SDK's
+    /** The client, through withTimeout(ms, MILLISECONDS) when the request gives a timeout: the SDK's
      *  per-call form (a copy of the client whose calls carry that deadline; the client is unchanged). */
-    @Override
-    String serverVersion(Object client, Long timeoutMs) throws Exception {
+    private static MilvusClient timed(Object client, Long timeoutMs) {
         MilvusClient c = (MilvusServiceClient) client;
-        if (timeoutMs != null) {
-            c = c.withTimeout(timeoutMs, TimeUnit.MILLISECONDS);
-        }
-        R<GetVersionResponse> r = c.getVersion();
+        return timeoutMs == null ? c : c.withTimeout(timeoutMs, TimeUnit.MILLISECONDS);
+    }
+
+    /** An R's data, or its failure thrown (the calls report failures in the R, they do not throw). */
+    private static <T> T data(R<T> r) throws RFailed {
         if (r.getStatus() == null || r.getStatus() != R.Status.Success.getCode()) {
             throw new RFailed(r);
         }
-        return r.getData().getVersion();
+        return r.getData();
     }
+
+    @Override
+    String serverVersion(Object client, Long timeoutMs) throws Exception {
+        R<GetVersionResponse> r = timed(client, timeoutMs).getVersion();
+        return data(r).getVersion();
+    }
+
+    /** showCollections() with no names: every collection of the connection's database (withDatabaseName
+     *  reaches the server as the client's dbname header; the request names no database). */
+    @Override
+    List<String> listCollections(Object client, Long timeoutMs) throws Exception {
+        R<ShowCollectionsResponse> r = timed(client, timeoutMs).showCollections(ShowCollectionsParam.newBuilder().build());
+        return new ArrayList<>(data(r).getCollectionNamesList());
+    }
+
+    @Override
+    JsonObject checkHealth(Object client, Long timeoutMs) throws Exception {
+        CheckHealthResponse h = data(timed(client, timeoutMs).checkHealth());
+        JsonObject o = new JsonObject();
+        o.addProperty("healthy", h.getIsHealthy());
+        o.add("reasons", GSON.toJsonTree(new ArrayList<>(h.getReasonsList())));
+        List<String> states = new ArrayList<>();
+        h.getQuotaStatesList().forEach(q -> states.add(q.name()));
+        o.add("quota_states", GSON.toJsonTree(states));
+        return o;
+    }
+
+    private static final Gson GSON = new Gson();
 
     @Override
     void close(Object client) throws Exception {

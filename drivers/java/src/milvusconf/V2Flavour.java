@@ -1,9 +1,14 @@
 package milvusconf;
 
+import com.google.gson.Gson;
+import com.google.gson.JsonObject;
 import io.milvus.v2.client.ConnectConfig;
 import io.milvus.v2.client.MilvusClientV2;
 import io.milvus.v2.exception.MilvusClientException;
 
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Method;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 
@@ -29,9 +34,25 @@ public final class V2Flavour extends Flavour {
 
     @Override
     List<String> capabilities() {
-        return Arrays.asList("connect.host_port", "connect.uri", "connect.user_password",
-                "connect.timeout", "connect.secure", "connect.tls_certs", "disconnect", "server_version",
-                "open_many");
+        List<String> caps = new ArrayList<>(Arrays.asList("connect.host_port", "connect.uri",
+                "connect.user_password", "connect.token", "connect.db_name", "connect.timeout", "connect.secure",
+                "connect.tls_certs", "disconnect", "server_version", "list_collections", "disconnect_during_call",
+                "open_many"));
+        if (CHECK_HEALTH != null) {
+            caps.add("check_health");
+        }
+        return caps;
+    }
+
+    /** MilvusClientV2.checkHealth(): public since 2.5.8 (package-private before), so read reflectively. */
+    private static final Method CHECK_HEALTH = publicMethod("checkHealth");
+
+    private static Method publicMethod(String name) {
+        try {
+            return MilvusClientV2.class.getMethod(name);
+        } catch (NoSuchMethodException e) {
+            return null;
+        }
     }
 
     @Override
@@ -116,15 +137,45 @@ public final class V2Flavour extends Flavour {
         return new Opened(client, address);
     }
 
-    /** getServerVersion() has no per-call timeout (withTimeout() changes the whole client's rpc
-     *  deadline for every later call), so server_version.timeout is not declared. */
+    /** The calls take no per-call timeout (withTimeout() changes the whole client's rpc deadline for
+     *  every later call), so server_version.timeout is not declared and timeoutMs is always null here:
+     *  the driver refuses a timeout before any call. */
     @Override
     String serverVersion(Object client, Long timeoutMs) throws Exception {
-        if (timeoutMs != null) {
-            throw new Driver.OpError(ErrorInfo.driver("param_error", "DriverUnsupportedArg",
-                    "MilvusClientV2.getServerVersion() takes no timeout (refused by the driver)"));
-        }
         return ((MilvusClientV2) client).getServerVersion();
+    }
+
+    /** listCollections(): "the current database of the connection" (ConnectConfig.dbName). */
+    @Override
+    List<String> listCollections(Object client, Long timeoutMs) throws Exception {
+        return ((MilvusClientV2) client).listCollections().getCollectionNames();
+    }
+
+    /** checkHealth() -> CheckHealthResp {isHealthy, reasons, quotaStates}, read reflectively (see CHECK_HEALTH). */
+    @Override
+    JsonObject checkHealth(Object client, Long timeoutMs) throws Exception {
+        if (CHECK_HEALTH == null) { // check_health is not declared for such a version
+            throw new Driver.OpError(ErrorInfo.driver("unsupported_op", "UnsupportedOp",
+                    "this SDK version has no public MilvusClientV2.checkHealth() (refused by the driver)"));
+        }
+        Object resp = invoke(CHECK_HEALTH, client);
+        JsonObject o = new JsonObject();
+        o.add("healthy", GSON.toJsonTree(invoke(resp.getClass().getMethod("getIsHealthy"), resp)));
+        o.add("reasons", GSON.toJsonTree(invoke(resp.getClass().getMethod("getReasons"), resp)));
+        o.add("quota_states", GSON.toJsonTree(invoke(resp.getClass().getMethod("getQuotaStates"), resp)));
+        return o;
+    }
+
+    private static final Gson GSON = new Gson();
+
+    /** A reflective call, with the SDK's own exception rethrown as it was. */
+    private static Object invoke(Method m, Object target) throws Exception {
+        try {
+            return m.invoke(target);
+        } catch (InvocationTargetException e) {
+            Throwable cause = e.getCause();
+            throw cause instanceof Exception ? (Exception) cause : e;
+        }
     }
 
     @Override
