@@ -49,6 +49,13 @@ def harness_instruction(step: dict) -> str:
     return step.get("instruction") or f"{step['harness']}: {json.dumps(step.get('args', {}))}"
 
 
+def python_lines(request: dict, statement) -> str:
+    """The body of a Python reproducer: one line per step, statement(step) for an SDK call and an
+    await_harness(n, instruction) call (the prelude's) where the scenario acts on the server."""
+    return "\n".join(f"await_harness({step['step']}, {harness_instruction(step)!r})" if "harness" in step
+                     else statement(step) for step in request["steps"]) + "\n"
+
+
 def json_literal(value) -> str:
     """A JSON text, usable as a string or number literal in JavaScript and Java too (not in Go: Go
     rejects the surrogate pairs it writes for characters outside the BMP)."""

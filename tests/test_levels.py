@@ -52,4 +52,4 @@ def test_the_real_statements_speak_for_the_right_sdks():
     assert cell_level(handler, statements, NODE)[0] is None  # only pymilvus has a handler parameter
     default_port = scenario(["ports.sdk-default-port"])
     assert {cell_level(default_port, statements, d)[0] for d in (PYTHON, NODE, JAVA_V1, JAVA_V2)} == {"must"}
-    assert cell_level(default_port, statements, {"tab": "curl", "api": "http.client"})[0] is None
+    assert cell_level(default_port, statements, {"tab": "curl", "api": "requests"})[0] is None

@@ -62,3 +62,24 @@ def test_a_registry_that_reports_no_address_turns_exactly_the_registry_scenarios
     (cell,) = [o for o in run.results["outcomes"] if o["scenario"]["id"] == "aliases.registry-lists-all"]
     assert cell["outcome"] == "fail" and cell["level"] == "should" and cell["repro"]["reproduced"] is True
     assert "expected result.address to match" in cell["message"]
+
+
+DATABASE_READERS = {"db.selected-at-connect", "db.reconnect-to-default"}
+
+
+def test_a_connection_that_ignores_its_database_turns_exactly_the_database_scenarios_red(run_suite, tmp_path):
+    """The mutant's gRPC handler always works in `default`, whatever db_name the connect was given (the registry
+    still records the name): the scenarios that list a named database's collections, and only they, turn red;
+    the one that connects without a database stays green."""
+    mutant = mutant_checkout(
+        tmp_path, "pymilvus/orm/connections.py",
+        "            gh = GrpcHandler(**kwargs) if not _async else AsyncGrpcHandler(**kwargs)\n",
+        "            gh = GrpcHandler(**{**kwargs, \"db_name\": \"default\"}) if not _async else "
+        "AsyncGrpcHandler(**kwargs)  # mutant\n")
+    run = run_suite("--driver", "python", "--sdk", f"python={mutant}", "-n", "2", timeout=1500)
+    red = {o["scenario"]["id"] for o in run.results["outcomes"] if o["outcome"] in ("fail", "error", "flaky")}
+    assert red - KNOWN_FINDINGS == DATABASE_READERS, run.proc.stdout[-3000:]
+    (cell,) = [o for o in run.results["outcomes"] if o["scenario"]["id"] == "db.selected-at-connect"]
+    assert cell["outcome"] == "fail" and cell["level"] == "should" and cell["repro"]["reproduced"] is True
+    (green,) = [o for o in run.results["outcomes"] if o["scenario"]["id"] == "db.default-when-omitted"]
+    assert green["outcome"] == "pass"

@@ -189,6 +189,7 @@ def _reference_note(ref: dict) -> str:
     return (f"<p class=reference>Server alone ({escape(who)}): <b class='{escape(ref['outcome'])}'>"
             f"{escape(ref['outcome'])}</b>{' — ' + escape(verdict) if verdict else ''}"
             + (f"<span class=muted> ({escape(ref['message'].splitlines()[0])})</span>" if ref.get("message") else "")
+            + (f"<br><span class=muted>{escape(' · '.join(ref['steps']))}</span>" if ref.get("steps") else "")
             + "</p>")
 
 

@@ -217,10 +217,24 @@ def beside_reference(outcomes: list) -> list:
         if entry.get("role") == "reference" or entry["outcome"] not in FINDINGS:
             continue
         ref = reference.get((entry["scenario"]["id"], entry.get("server_version")))
-        entry["reference"] = ({"driver": ref["driver"], "column": ref.get("column"), "outcome": ref["outcome"],
-                               "message": (ref.get("message") or "")[:500]} if ref else
-                              {"outcome": "not run", "message": "the reference driver has no cell for this scenario"})
+        if ref is None:  # the scenario is not one the reference runs (the documentation group)
+            continue
+        entry["reference"] = {"driver": ref["driver"], "column": ref.get("column"), "outcome": ref["outcome"],
+                              "message": (ref.get("message") or "")[:500], "steps": _step_summaries(ref)}
     return outcomes
+
+
+def _step_summaries(entry: dict) -> "list[str]":
+    """What each step of a cell did, one line each ("connect: unavailable (...)")."""
+    lines = []
+    for step in entry.get("transcript") or []:
+        response = step.get("response") or {}
+        if response.get("ok"):
+            lines.append(f"{step['op']}: ok")
+        else:
+            error = response.get("error") or {}
+            lines.append(f"{step['op']}: {error.get('category', '?')} ({str(error.get('message', ''))[:120]})")
+    return lines
 
 
 def _peer_coverage():

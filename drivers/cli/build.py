@@ -207,7 +207,18 @@ def smoke(venv_dir, log):
     log.write("$ milvus_cli --version -> %d\n%s\n" % (proc.returncode, out))
     log.flush()
     if proc.returncode == 0 and "Milvus_CLI" in proc.stdout:
-        return True, out
+        # `--version` does not import the SDK; `connect` does. A release whose era's wheels do not fit this
+        # Python (numpy "dtype size changed") must fail here, as a build error, not at its first connect as a
+        # finding against it.
+        py = os.path.join(venv_dir, "bin", "python")
+        sdk = subprocess.run([py, "-c", "import pymilvus"], stdin=subprocess.DEVNULL, capture_output=True,
+                             text=True, timeout=180, env=env)
+        log.write("$ python -c 'import pymilvus' -> %d\n%s\n" % (sdk.returncode, sdk.stderr.strip()[-2000:]))
+        log.flush()
+        if sdk.returncode == 0:
+            return True, out
+        out = sdk.stderr.strip()
+        proc = sdk
     lines = [l for l in out.splitlines() if l.strip()]
     return False, (lines[-1] if lines else "exit status %d" % proc.returncode)
 

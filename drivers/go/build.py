@@ -313,15 +313,27 @@ def build(flavour_name: str, flavour: dict, request: str, build_dir: Path) -> No
     (build_dir / "build.json").write_text(json.dumps(info) + "\n")
 
 
+def versions(flavour: dict, spec: str) -> list:
+    """Every release (no pre-release) the Go module proxy lists in the range `spec` ("" = all) that this driver
+    supports, oldest first."""
+    found = [v for v in listed_versions(flavour["module"])
+             if parse(v) is not None and parse(v)[3] == (1,) and parse(v)[:3] >= flavour["min"]
+             and (not spec.strip() or range_match(spec, v))]
+    return [strip_v(v) for v in sorted(found, key=parse)]
+
+
 def main(argv) -> int:
-    usage = "usage: build.py <flavour> resolve <sdk> | build.py <flavour> build <sdk> <build_dir>"
-    if len(argv) < 3 or argv[0] not in FLAVOURS or argv[1] not in ("resolve", "build"):
+    usage = ("usage: build.py <flavour> resolve <sdk> | build.py <flavour> build <sdk> <build_dir> | "
+             "build.py <flavour> versions <range>")
+    if len(argv) < 3 or argv[0] not in FLAVOURS or argv[1] not in ("resolve", "build", "versions"):
         print(usage, file=sys.stderr)
         return 2
     flavour_name, cmd, request = argv[0], argv[1], argv[2]
     flavour = FLAVOURS[flavour_name]
     try:
-        if cmd == "resolve":
+        if cmd == "versions":
+            print(json.dumps({"versions": versions(flavour, request)}))
+        elif cmd == "resolve":
             path = as_path(request)
             if path is not None:
                 version = checkout_version(flavour, checkout_module_dir(flavour, path))

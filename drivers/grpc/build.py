@@ -10,17 +10,15 @@ grpcio and protobuf it pulls. The driver never uses pymilvus's client.
 pymilvus checkout. Runs with the harness's interpreter."""
 
 import json
-import re
 import subprocess
 import sys
-import venv
 from pathlib import Path
 
-from packaging.specifiers import InvalidSpecifier, SpecifierSet
-from packaging.version import InvalidVersion, Version
+from packaging.specifiers import SpecifierSet
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from buildkit import fail, main  # noqa: E402
+from buildkit import main  # noqa: E402
+import pypikit as pypi  # noqa: E402
 
 PACKAGE = "pymilvus"
 # Older pymilvus releases declare ranges today's newest packages no longer satisfy.
@@ -29,70 +27,19 @@ REPORT = ("import importlib.metadata as m, json; "
           "print(json.dumps({p: m.version(p) for p in ('pymilvus', 'grpcio', 'protobuf')}))")
 
 
-def published_versions() -> "list[Version]":
-    proc = subprocess.run(
-        [sys.executable, "-m", "pip", "index", "versions", PACKAGE, "--disable-pip-version-check"],
-        capture_output=True, text=True, timeout=120,
-    )
-    match = re.search(r"Available versions: (.*)", proc.stdout)
-    if proc.returncode != 0 or not match:
-        fail(f"cannot list {PACKAGE} versions on PyPI: {proc.stderr.strip()[-300:]}")
-    found = []
-    for text in match.group(1).split(","):
-        try:
-            found.append(Version(text.strip()))
-        except InvalidVersion:
-            pass
-    return found
-
-
 def resolve(request: str) -> str:
-    if Path(request).is_dir():
-        return "checkout:" + str(Path(request).resolve())
-    published = published_versions()
-    if request == "latest":
-        return str(max(v for v in published if not v.is_prerelease))
-    try:
-        exact = Version(request)
-    except InvalidVersion:
-        exact = None
-    if exact is not None:
-        if exact not in published:
-            fail(f"{PACKAGE} {request} does not exist on PyPI (newest: "
-                 f"{', '.join(str(v) for v in sorted(published)[-8:])})")
-        return str(exact)
-    try:
-        spec = SpecifierSet(request)
-    except InvalidSpecifier:
-        fail(f"'{request}' is neither a {PACKAGE} version, a version range, nor an existing folder")
-    matching = [v for v in published if v in spec and not v.is_prerelease]
-    if not matching:
-        fail(f"no {PACKAGE} release on PyPI matches '{request}'")
-    return str(max(matching))
+    return pypi.resolve(PACKAGE, request)
 
 
 def versions(spec: str) -> "list[str]":
-    try:
-        wanted = SpecifierSet(spec)
-    except InvalidSpecifier:
-        fail(f"'{spec}' is not a version range")
-    return [str(v) for v in sorted(published_versions()) if v in wanted and not v.is_prerelease]
+    return pypi.versions(PACKAGE, spec)
 
 
 def build(request: str, build_dir: str) -> None:
     build_dir = Path(build_dir)
     version = resolve(request)
     checkout = version.startswith("checkout:")
-    venv.EnvBuilder(with_pip=True, clear=True).create(build_dir / "venv")
-    python = build_dir / "venv" / "bin" / "python"
-    target = version[len("checkout:"):] if checkout else f"{PACKAGE}=={version}"
-    pins = [] if checkout else [p for spec, extra in COMPAT_PINS if Version(version) in spec for p in extra]
-    proc = subprocess.run(
-        [str(python), "-m", "pip", "install", "-q", "--disable-pip-version-check", target, *pins],
-        capture_output=True, text=True, timeout=900,
-    )
-    if proc.returncode != 0:
-        fail(f"pip install {target} failed: {proc.stderr.strip()[-600:]}")
+    python, target, pins = pypi.install(PACKAGE, version, build_dir, COMPAT_PINS)
     installed = json.loads(subprocess.run([str(python), "-c", REPORT], capture_output=True, text=True,
                                           check=True).stdout)
     (build_dir / "build.json").write_text(json.dumps({

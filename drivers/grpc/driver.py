@@ -11,9 +11,7 @@ import importlib.metadata
 import logging
 import os
 import platform
-import signal
 import sys
-import threading
 import time
 import warnings
 from concurrent.futures import ThreadPoolExecutor
@@ -23,6 +21,7 @@ sys.stdout = sys.stderr  # stdout carries the protocol only
 logging.basicConfig(stream=sys.stderr, level=logging.WARNING)
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+import deadlines  # noqa: E402
 from jsonlines import serve  # noqa: E402
 
 import grpc  # noqa: E402
@@ -44,9 +43,6 @@ class UnsupportedOp(Exception):
     pass
 
 
-class DriverDeadline(BaseException):
-    """A gRPC call had not returned 1 s before the request's deadline. A BaseException, so that no
-    `except Exception` can swallow it."""
 
 
 # -- error normalisation ------------------------------------------------------
@@ -58,7 +54,7 @@ AUTH_ERROR_CODES = ("PermissionDenied", "AuthenticationFailed")
 
 
 def category_of(exc: BaseException) -> str:
-    if isinstance(exc, DriverDeadline):
+    if isinstance(exc, deadlines.DriverDeadline):
         return "hang"
     if isinstance(exc, wire.MilvusStatus):
         return "auth_failed" if exc.code in AUTH_STATUS_CODES or exc.error_code in AUTH_ERROR_CODES else "internal"
@@ -162,31 +158,8 @@ def op_list_collections(args):
 def op_disconnect_during_call(args):
     """GetVersion in a thread; after after_ms, channel.close(); then wait for the call to end."""
     alias, keywords = held(args), call_keywords(args)
-    call, ended = {"pending": True}, []
-
-    def in_flight():
-        try:
-            call.update(ok=True, result=wire.server_version(alias, **keywords))
-        except Exception as exc:
-            call.update(ok=False, error=error_of(exc))
-        call.pop("pending")
-        ended.append(time.monotonic())
-
-    thread = threading.Thread(target=in_flight, daemon=True)  # a call that never ends must not keep us
-    thread.start()
-    time.sleep(float(args.get("after_ms", 500)) / 1000)
-    try:
-        wire.disconnect(alias)
-        disconnect = {"ok": True}
-    except Exception as exc:
-        disconnect = {"ok": False, "error": error_of(exc)}
-    closed = time.monotonic()
-    patience = float(args["timeout"]) + 5 if "timeout" in args else 15
-    if _deadline[0] is not None:  # answer before the request's deadline interrupts us
-        patience = min(patience, max(0.1, _deadline[0] - 1.5 - closed))
-    thread.join(patience)
-    return {"disconnect": disconnect, "call": dict(call),
-            "call_ended_ms": round((ended[0] - closed) * 1000, 3) if ended else None}
+    return deadlines.during_call(lambda: wire.server_version(alias, **keywords), lambda: wire.disconnect(alias),
+                                 args.get("after_ms", 500), args.get("timeout"), error_of)
 
 
 _many = []  # aliases opened by open_many
@@ -247,25 +220,10 @@ DRIVER_OPS = ("hello", "reset")
 
 # -- the JSON-lines loop -------------------------------------------------------
 
-def _expire(signum, frame):
-    raise DriverDeadline("the gRPC call had not returned 1 s before the request's deadline; "
-                         "the driver interrupted it")
 
 
-_deadline = [None]  # monotonic time by which the current request must be answered
 
 
-def call_with_deadline(fn, args: dict, deadline_ms):
-    """The call runs on the main thread and a timer signal interrupts it (grpcio's blocking waits
-    wake every 100-200 ms, so the signal handler runs)."""
-    _deadline[0] = time.monotonic() + deadline_ms / 1000 if deadline_ms else None
-    if not deadline_ms:
-        return fn(args)
-    signal.setitimer(signal.ITIMER_REAL, max(0.5, deadline_ms / 1000 - 1.0))
-    try:
-        return fn(args)
-    finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
 
 
 def handle(request: dict) -> dict:
@@ -278,14 +236,14 @@ def handle(request: dict) -> dict:
         try:
             if op is None:
                 raise UnsupportedOp("the grpc driver has no op %r" % (op_name,))
-            response.update(ok=True, result=call_with_deadline(op, request.get("args") or {},
+            response.update(ok=True, result=deadlines.call_with_deadline(op, request.get("args") or {},
                                                                 request.get("deadline_ms")))
         except UnsupportedOp as exc:
             response.update(ok=False, error={"category": "unsupported_op", "type": "UnsupportedOp", "code": None,
                                              "message": str(exc)})
         except Refused as exc:  # nothing reached grpcio: the driver answered
             response.update(ok=False, answered_by="driver", error=exc.error)
-        except (Exception, DriverDeadline) as exc:
+        except (Exception, deadlines.DriverDeadline) as exc:
             response.update(ok=False, error=error_of(exc))
     response["elapsed_ms"] = round((time.perf_counter() - started) * 1000, 3)
     response["warnings"] = list(dict.fromkeys("%s: %s" % (w.category.__name__, w.message) for w in caught))
@@ -293,7 +251,7 @@ def handle(request: dict) -> dict:
 
 
 def main():
-    signal.signal(signal.SIGALRM, _expire)
+    deadlines.install()
     sys.stdout = _protocol_out  # serve() takes it over again, for protocol lines only
     serve(handle, "grpc")
     try:

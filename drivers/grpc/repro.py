@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-from reprokit import harness_instruction, header, main  # noqa: E402
+from reprokit import header, main, python_lines  # noqa: E402
 
 from calls import Refused, alias_of, call_keywords, connect_call  # noqa: E402
 
@@ -106,14 +106,8 @@ def statement(step: dict) -> str:
 
 
 def render(request: dict) -> dict:
-    lines = []
-    for step in request["steps"]:
-        if "harness" in step:
-            lines.append("await_harness(%d, %r)" % (step["step"], harness_instruction(step)))
-        else:
-            lines.append(statement(step))
     text = (header(request, "#", "python repro.py  (with grpcio and pymilvus (for its stubs only) installed)")
-            + "\n" + WIRE + PRELUDE + "\n".join(lines) + "\n")
+            + "\n" + WIRE + PRELUDE + python_lines(request, statement))
     return {"language": "python", "files": {"repro.py": text}, "main": "repro.py",
             "run": ["{build_dir}/venv/bin/python", "repro.py"], "env": {}}
 

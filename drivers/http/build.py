@@ -1,50 +1,44 @@
-"""Resolve and build the `http` driver: plain HTTP from Python's standard
-library (http.client), the doc's curl tab. There is no SDK to install.
+"""Build the http driver (the doc's curl tab, made with the `requests` package) for one
+requests version (drivers/PROTOCOL.md, section 3).
 
-    python build.py resolve <sdk-request>   -> {"version": "<python version>"}
-    python build.py build <sdk-request> <build_dir>   -> writes build_dir/build.json
+    python build.py resolve <request>              -> {"version": "..."} on stdout
+    python build.py build <request> <build_dir>    -> venv with requests, build.json
+    python build.py versions <range>               -> {"versions": [...]}: releases in the range
 
-The driver runs on the harness's own interpreter ({python}) and imports
-nothing but the standard library, so its "SDK version" is that Python's.
-Accepted requests: "stdlib", "latest", "" or this Python's version
-("3.11", "3.11.7"); anything else names an HTTP client this driver cannot
-switch to, and is refused.
-"""
+<request> is an exact version, a PEP 440 range, "latest", or the path of a local requests
+checkout. Runs with the harness's interpreter."""
 
 import json
-import os
-import platform
+import subprocess
 import sys
-sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-from buildkit import fail, main  # noqa: E402
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from buildkit import main  # noqa: E402
+import pypikit as pypi  # noqa: E402
+
+PACKAGE = "requests"
 
 
+def resolve(request: str) -> str:
+    return pypi.resolve(PACKAGE, request)
 
 
-def resolve(request):
-    here = platform.python_version()
-    req = (request or "").strip()
-    if req in ("", "stdlib", "latest", "default", "*", "1") or here == req or here.startswith(req + "."):
-        return here
-    if os.path.isdir(req):
-        fail("the http driver has no SDK to build from a checkout (%s): it uses Python %s's http.client"
-             % (req, here))
-    fail("the http driver uses the standard library of the harness's Python (%s); it cannot provide %r"
-         % (here, req))
+def versions(spec: str) -> "list[str]":
+    return pypi.versions(PACKAGE, spec)
 
 
-def build(request, build_dir):
+def build(request: str, build_dir: str) -> None:
+    build_dir = Path(build_dir)
     version = resolve(request)
-    os.makedirs(build_dir, exist_ok=True)
-    info = {"sdk_version": version, "source": "stdlib", "python": sys.executable,
-            "client": "http.client (Python %s)" % version}
-    tmp = os.path.join(build_dir, "build.json.tmp")
-    with open(tmp, "w") as f:
-        json.dump(info, f)
-    os.replace(tmp, os.path.join(build_dir, "build.json"))
-    print(json.dumps(info))
-
+    python, target, _ = pypi.install(PACKAGE, version, build_dir)
+    checkout = version.startswith("checkout:")
+    if checkout:  # the version the checkout calls itself
+        version = subprocess.run([str(python), "-c", "import requests; print(requests.__version__)"],
+                                 capture_output=True, text=True, check=True).stdout.strip()
+    info = {"sdk_version": version, "source": target if checkout else "pypi"}
+    (build_dir / "build.json").write_text(json.dumps(info))
 
 
 if __name__ == "__main__":
-    main(resolve, build)
+    main(resolve, build, versions)

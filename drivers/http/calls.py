@@ -1,15 +1,13 @@
-"""How the http_request op maps onto Python's http.client: one place for the driver
-(which makes the calls) and its reproducer renderer (which writes them as a program,
-with the curl command a person would type). Stdlib only.
+"""How the http_request op maps onto requests: one place for the driver (which makes the
+call) and its reproducer renderer (which writes it as a program, under the curl command a
+person would type). Does not import requests, so the renderer runs on the harness's Python.
 
-    connection = http.client.HTTPConnection(*connection_args)   # host[, port][, timeout=]
-    connection.request(*request_args)                          # method, path[, body=][, headers=]
-    response = connection.getresponse(); response.read(); connection.close()
+    response = requests.request(method, url[, timeout=][, auth=(user, password)][, headers=][, data= | json=])
 
-Values reach http.client as they came (it is dynamically typed, and it decides what
-it accepts); the driver composes only the Authorization header, from strings."""
+The driver composes only the URL (from a string host and an integer port, PROTOCOL section 5)
+and the Bearer header (requests has no token parameter); every other value reaches requests
+as it came, and requests decides what it accepts."""
 
-import base64
 import json
 import shlex
 
@@ -17,37 +15,43 @@ ARGS = ("host", "port", "path", "method", "timeout", "user", "password", "token"
 
 
 class Refused(Exception):
-    """A step http.client cannot be given as it is: answered by the driver."""
+    """A step requests cannot be given as it is: answered by the driver."""
 
     def __init__(self, message):
         super().__init__(message)
         self.error = {"category": "param_error", "type": "unsupported_value", "code": None, "message": message}
 
 
-def connection_call(args):
-    """HTTPConnection(host[, port][, timeout=]): an absent port or timeout is not passed, so
-    http.client's own defaults apply (port 80, as curl; no timeout)."""
-    unknown = [k for k in args if k not in ARGS]
-    if unknown:
-        raise Refused("http_request has no argument %s" % ", ".join(repr(k) for k in unknown))
+def url(args):
+    """http://<host>[:<port>]<path>: no port means the URL's own default (80, as curl); no path, "/"."""
+    host, port, path = args.get("host"), args.get("port"), args.get("path", "/")
     if "host" not in args:
-        raise Refused("no host: http.client.HTTPConnection has no default host (curl needs one in its URL)")
-    positional = [args["host"]] + ([args["port"]] if "port" in args else [])
-    return positional, ({"timeout": args["timeout"]} if "timeout" in args else {})
+        raise Refused("no host: requests needs a URL with one (curl too)")
+    # Composing text from other types would convert them (PROTOCOL section 5).
+    if not isinstance(host, str) or ("port" in args and (not isinstance(port, int) or isinstance(port, bool))) \
+            or not isinstance(path, str):
+        raise Refused("the URL is composed from a string host, an integer port and a string path; got host=%s, "
+                      "port=%s, path=%s" % (json.dumps(host), json.dumps(port), json.dumps(path)))
+    return "http://%s%s%s" % (host, ":%d" % port if "port" in args else "", path)
 
 
 def request_call(args):
-    """request(method, path[, body=][, headers=]): method GET and path "/" when absent, as curl
-    sends them for a URL without either."""
-    headers = {}
+    """-> ([method, url], keywords): an argument absent from args is not passed, so requests' own
+    defaults apply (no timeout, redirects followed); method GET when absent, as curl's."""
+    unknown = [k for k in args if k not in ARGS]
+    if unknown:
+        raise Refused("http_request has no argument %s" % ", ".join(repr(k) for k in unknown))
+    target = url(args)
+    keywords = {}
+    if "timeout" in args:
+        keywords["timeout"] = args["timeout"]
     if "token" in args and ("user" in args or "password" in args):
         raise Refused("both token and user/password: two Authorization headers")
     if "user" in args or "password" in args:
-        user, password = args.get("user"), args.get("password")
-        if not (isinstance(user, str) and isinstance(password, str)):
-            raise Refused("HTTP Basic (curl -u user:password) is composed from a string user and password; got "
-                          "user=%s, password=%s" % (json.dumps(user), json.dumps(password)))
-        headers["Authorization"] = "Basic " + base64.b64encode(("%s:%s" % (user, password)).encode()).decode()
+        if not ("user" in args and "password" in args):  # requests' Basic auth is a pair: no half to invent
+            raise Refused("HTTP Basic (auth=(user, password), curl -u user:password) needs both user and password")
+        keywords["auth"] = (args["user"], args["password"])
+    headers = {}
     if "token" in args:
         if not isinstance(args["token"], str):
             raise Refused("a Bearer token is composed from a string; got token=%s" % json.dumps(args["token"]))
@@ -55,24 +59,17 @@ def request_call(args):
     if "headers" in args:
         if not isinstance(args["headers"], dict):
             raise Refused("headers must be an object of header names and values")
-        headers.update(args["headers"])  # values as given: http.client decides what it accepts
-    keywords = {}
-    if "body" in args:
-        keywords["body"] = args["body"]
+        headers.update(args["headers"])  # values as given: requests decides what it accepts
     if headers:
         keywords["headers"] = headers
-    return [args.get("method", "GET"), args.get("path", "/")], keywords
-
-
-def url(args):
-    """The URL the request goes to, as curl would be given it (for the result and the curl line)."""
-    port = (":%s" % args["port"]) if "port" in args else ""
-    return "http://%s%s%s" % (args.get("host"), port, args.get("path", "/"))
+    if "body" in args:  # a string is sent as it is; any other JSON value as JSON (requests' json=)
+        keywords["data" if isinstance(args["body"], str) else "json"] = args["body"]
+    return [args.get("method", "GET"), target], keywords
 
 
 def curl_command(args):
-    """The curl command line a person would type for the same request."""
-    parts = ["curl", "-sS", "-i"]
+    """The curl command line a person would type for the same request (-L: requests follows redirects)."""
+    parts = ["curl", "-sS", "-i", "-L"]
     if args.get("method", "GET") != "GET":
         parts += ["-X", str(args["method"])]
     if "timeout" in args:
@@ -84,13 +81,15 @@ def curl_command(args):
     for k, v in (args.get("headers") or {}).items() if isinstance(args.get("headers"), dict) else ():
         parts += ["-H", "%s: %s" % (k, v)]
     if "body" in args:
-        parts += ["--data-raw", args["body"] if isinstance(args["body"], str) else json.dumps(args["body"])]
-    return " ".join(shlex.quote(p) for p in parts + [url(args)])
+        parts += ["--data-raw", args["body"]] if isinstance(args["body"], str) else ["--json", json.dumps(args["body"])]
+    target = "http://%s%s%s" % (args.get("host"), ":%s" % args["port"] if "port" in args else "", args.get("path", "/"))
+    return " ".join(shlex.quote(p) for p in parts + [target])
 
 
 def error_fields(exc):
-    """type and code of an http.client / socket exception, as the driver and the reproducer print
-    them: the class name and its errno (None when it has none)."""
-    code = getattr(exc, "errno", None)
+    """type and code of an exception, as the driver and the reproducer print them: the class name, and
+    the HTTP status of an HTTPError (raise_for_status) or the errno of an OSError (None otherwise)."""
+    response = getattr(exc, "response", None)
+    code = getattr(response, "status_code", None) if response is not None else getattr(exc, "errno", None)
     return {"type": type(exc).__name__, "code": code if isinstance(code, int) else None,
             "message": str(exc) or repr(exc)}

@@ -1,95 +1,83 @@
-"""milvus-conformance driver for the doc's curl tab: plain HTTP requests made
-with Python's standard library (http.client), speaking drivers/PROTOCOL.md
-(JSON lines on stdin/stdout).
+"""milvus-conformance driver for the doc's curl tab: plain HTTP requests made with the
+`requests` package (PyPI), speaking drivers/PROTOCOL.md (JSON lines on stdin/stdout).
+Runs in the build's virtualenv: the standard library and requests only.
 
-Ops: hello, reset, http_request. Like curl, every request opens its own
-connection and closes it; there is nothing to keep between requests, so
-connect/disconnect do not apply. calls.py maps the op's arguments onto the
-http.client calls (shared with the reproducer renderer).
+Ops: hello, reset, http_request. Like curl, every request.request() call opens its own
+connection and closes it; nothing is kept between requests, so connect/disconnect do not
+apply. calls.py maps the op's arguments onto the call (shared with the reproducer renderer).
 
-Result: status (int), reason, body (str), json (parsed body or null),
-headers (object), url, method. HTTP 401/403 are ok: false, category
-auth_failed (type "HTTPError", code = status), the response kept in
-"result"; any other status (404, 500, ...) is ok: true, as curl without -f.
-Everything http.client returned or raised is answered_by: sdk; a step it
-cannot be given as it is (calls.Refused) is answered_by: driver.
+Result: status, reason, body (response.text), json (response.json() or null), headers, url
+(response.url), method. HTTP 401/403 are ok: false, category auth_failed (requests'
+raise_for_status() HTTPError, code = status), the response kept in "result"; any other status
+is ok: true, as curl without -f. Whatever requests returned or raised is answered_by: sdk; a
+step it cannot be given as it is (calls.Refused) is answered_by: driver.
 """
 
-import errno
-import http.client
-import json
 import os
 import platform
-import signal
-import socket
-import ssl
 import sys
 import time
+import warnings
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+import deadlines  # noqa: E402
 from jsonlines import serve  # noqa: E402
 
-from calls import Refused, connection_call, error_fields, request_call, url  # noqa: E402
+import requests  # noqa: E402
+from requests import exceptions as rx  # noqa: E402
+
+from calls import Refused, error_fields, request_call  # noqa: E402
 
 PROTOCOL = 2
 
 
-class HTTPError(Exception):
-    """HTTP 401/403: the server refused the credentials (the response is kept in the result)."""
-
-
-class DriverDeadline(BaseException):
-    """http.client had not returned shortly before the request's deadline (no timeout was given,
-    or the server trickles). A BaseException, so that no `except Exception` can swallow it."""
-
-
 def category_of(exc):
-    """The category of an exception raised by http.client / socket."""
-    if isinstance(exc, DriverDeadline):
+    """The category of what requests raised. Its exceptions are OSErrors (and some ValueErrors),
+    so the specific classes are tested first."""
+    if isinstance(exc, deadlines.DriverDeadline):
         return "hang"
-    if isinstance(exc, HTTPError):
-        return "auth_failed"
-    if isinstance(exc, (ssl.SSLError, ssl.CertificateError)):
+    if isinstance(exc, rx.HTTPError):
+        return "auth_failed"  # raised only for 401/403 (http_request)
+    if isinstance(exc, rx.SSLError):
         return "tls_error"
-    if isinstance(exc, (socket.timeout, TimeoutError)) or getattr(exc, "errno", None) == errno.ETIMEDOUT:
+    if isinstance(exc, rx.Timeout):  # ConnectTimeout, ReadTimeout
         return "timeout"
-    if isinstance(exc, (http.client.InvalidURL, OverflowError, ValueError, TypeError, UnicodeError)):
+    if isinstance(exc, (rx.InvalidURL, rx.InvalidSchema, rx.MissingSchema, rx.InvalidHeader, rx.URLRequired,
+                        rx.InvalidJSONError, ValueError, TypeError, UnicodeError)):
         return "param_error"
-    if isinstance(exc, (OSError, http.client.HTTPException)):  # refused, reset, unresolvable, bad answer
+    if isinstance(exc, (rx.ConnectionError, rx.ChunkedEncodingError, rx.ContentDecodingError)):
+        return "unavailable"  # refused, reset, unresolvable, a broken answer
+    if isinstance(exc, rx.RequestException):  # TooManyRedirects, RetryError, ...
+        return "unknown"
+    if isinstance(exc, OSError):  # a socket error requests did not wrap
         return "unavailable"
     return "unknown"
 
 
-def _expire(signum, frame):
-    raise DriverDeadline("http.client had not returned 1 s before the request's deadline; the driver interrupted it")
+def innermost(exc):
+    """The raw error requests wrapped (urllib3's, then the socket's): its errno says refused or unresolvable."""
+    seen = [exc]
+    while (seen[-1].__cause__ or seen[-1].__context__) is not None and len(seen) < 8:
+        seen.append(seen[-1].__cause__ or seen[-1].__context__)
+    return seen[-1] if len(seen) > 1 else None
 
 
 def http_request(args):
-    """The calls of calls.py, made; -> result. Raises what http.client raised, or HTTPError."""
-    connection = None
+    """The call of calls.py, made; -> result. Raises what requests raised (HTTPError for 401/403)."""
+    positional, keywords = request_call(args)
+    response = requests.request(*positional, **keywords)
     try:
-        positional, keywords = connection_call(args)
-        connection = http.client.HTTPConnection(*positional, **keywords)
-        positional, keywords = request_call(args)
-        connection.request(*positional, **keywords)
-        response = connection.getresponse()
-        text = response.read().decode("utf-8", "replace")
-    finally:
-        if connection is not None:
-            connection.close()
-    headers = {}
-    for k, v in response.getheaders():
-        headers[k] = (headers[k] + ", " + v) if k in headers else v
-    try:
-        parsed = json.loads(text) if text.strip() else None
-    except ValueError:
+        parsed = response.json()
+    except ValueError:  # requests' JSONDecodeError: not JSON, or empty
         parsed = None
-    result = {"status": response.status, "reason": response.reason, "body": text, "json": parsed,
-              "headers": headers, "url": url(args), "method": positional[0]}
-    if response.status in (401, 403):
-        exc = HTTPError("HTTP %d %s: %s" % (response.status, response.reason, text))
-        exc.result = result
-        raise exc
+    result = {"status": response.status_code, "reason": response.reason, "body": response.text, "json": parsed,
+              "headers": dict(response.headers), "url": response.url, "method": positional[0]}
+    if response.status_code in (401, 403):
+        try:
+            response.raise_for_status()
+        except rx.HTTPError as exc:
+            exc.result = result
+            raise
     return result
 
 
@@ -100,8 +88,7 @@ def handle(req):
         return {"ok": True, "answered_by": "driver", "elapsed_ms": 0.0, "warnings": [], "result": {
             "protocol": PROTOCOL, "driver": "http", "language": "python",
             "runtime": "CPython %s (%s)" % (platform.python_version(), sys.executable),
-            "sdk": {"name": "http (curl tab)", "version": platform.python_version()},
-            "capabilities": ["http"]}}
+            "sdk": {"name": "requests", "version": requests.__version__}, "capabilities": ["http"]}}
     if op == "reset":  # nothing is kept between requests
         return {"ok": True, "answered_by": "driver", "elapsed_ms": 0.0, "warnings": [], "result": {"closed": 0}}
     if op != "http_request":
@@ -109,32 +96,33 @@ def handle(req):
                 "error": {"category": "unsupported_op", "type": "unsupported_op", "code": None,
                           "message": "the http driver does not implement op %r (it has hello, reset, http_request)"
                                      % (op,)}}
-    # Answer before the harness gives up on a call that does not return.
-    alarm = max(0.5, float(req["deadline_ms"]) / 1000 - 1.0) if req.get("deadline_ms") else 0
     started = time.perf_counter()
+    caught = []
     try:
-        signal.setitimer(signal.ITIMER_REAL, alarm)
-        try:
-            result = http_request(args)
-        finally:
-            signal.setitimer(signal.ITIMER_REAL, 0)
+        with warnings.catch_warnings(record=True) as caught:  # e.g. requests' warning on a non-string user
+            warnings.simplefilter("always")
+            result = deadlines.call_with_deadline(http_request, args, req.get("deadline_ms"))
         response = {"ok": True, "answered_by": "sdk", "result": result}
     except Refused as exc:
         response = {"ok": False, "answered_by": "driver", "error": exc.error}
-    except (Exception, DriverDeadline) as exc:
+    except (Exception, deadlines.DriverDeadline) as exc:
         response = {"ok": False, "answered_by": "sdk", "error": {"category": category_of(exc), **error_fields(exc)}}
-        if isinstance(exc, HTTPError):
-            response["error"]["code"] = exc.result["status"]
-            response["result"] = exc.result
-        else:
-            response["result"] = {"url": url(args), "method": args.get("method", "GET")}
+        inner = innermost(exc)
+        if inner is not None and not isinstance(exc, deadlines.DriverDeadline):
+            response["error"]["cause"] = {"type": type(inner).__name__, "code": getattr(inner, "errno", None),
+                                          "message": str(inner)[:500]}
+        try:
+            response["result"] = getattr(exc, "result", None) or {"url": request_call(args)[0][1],
+                                                                  "method": args.get("method", "GET")}
+        except Refused:
+            pass
     response["elapsed_ms"] = round((time.perf_counter() - started) * 1000, 3)
-    response["warnings"] = []
+    response["warnings"] = list(dict.fromkeys("%s: %s" % (w.category.__name__, w.message) for w in caught))
     return response
 
 
 def main():
-    signal.signal(signal.SIGALRM, _expire)
+    deadlines.install()
     serve(handle, "http")
 
 

@@ -5,9 +5,7 @@ virtualenv, so it may use nothing but the standard library and pymilvus."""
 import logging
 import os
 import platform
-import signal
 import sys
-import threading
 import time
 import warnings
 from concurrent.futures import ThreadPoolExecutor
@@ -18,6 +16,7 @@ sys.stdout = sys.stderr
 logging.basicConfig(stream=sys.stderr, level=logging.WARNING)
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+import deadlines  # noqa: E402
 from jsonlines import serve  # noqa: E402
 
 import pymilvus  # noqa: E402
@@ -183,32 +182,9 @@ def op_list_collections(args):
 def op_disconnect_during_call(args):
     """A program that closes a connection while another thread waits on a call made through it."""
     _, kwargs = utility_call(args)
-    call = {"pending": True}
-    ended = []
-
-    def in_flight():
-        try:
-            call.update(ok=True, result={"version": str(utility.get_server_version(**kwargs))})
-        except Exception as exc:
-            call.update(ok=False, error=error_of(exc))
-        call.pop("pending")
-        ended.append(time.monotonic())
-
-    thread = threading.Thread(target=in_flight, daemon=True)  # daemon: a call that never ends must not keep us
-    thread.start()
-    time.sleep(float(args.get("after_ms", 500)) / 1000)
-    try:
-        connections.disconnect(args["alias"])
-        disconnect = {"ok": True}
-    except Exception as exc:
-        disconnect = {"ok": False, "error": error_of(exc)}
-    closed = time.monotonic()
-    patience = float(args["timeout"]) + 5 if "timeout" in args else 15
-    if _deadline[0] is not None:  # answer before the request's deadline interrupts us
-        patience = min(patience, max(0.1, _deadline[0] - 1.5 - closed))
-    thread.join(patience)
-    return {"disconnect": disconnect, "call": dict(call),
-            "call_ended_ms": round((ended[0] - closed) * 1000, 3) if ended else None}
+    return deadlines.during_call(lambda: {"version": str(utility.get_server_version(**kwargs))},
+                                 lambda: connections.disconnect(args["alias"]), args.get("after_ms", 500),
+                                 args.get("timeout"), error_of)
 
 
 _many = []
@@ -272,32 +248,12 @@ class _WarningLog(logging.Handler):
         self.messages.append(f"{record.name}: {record.getMessage()}")
 
 
-class DriverDeadline(BaseException):
-    """The SDK call did not return before the request's deadline (the SDK hangs). A BaseException,
-    so that the SDK's own `except Exception` retry loops cannot swallow it."""
 
 
-def _expire(signum, frame):
-    raise DriverDeadline("the SDK call had not returned 1 s before the request's deadline; "
-                         "the driver interrupted it")
 
 
-_deadline = [None]  # monotonic time by which the current request must be answered
 
 
-def call_with_deadline(fn, args: dict, deadline_ms):
-    """Answer before the harness gives up: a hanging SDK call is a finding, not a dead driver.
-    The call runs on this (the main) thread and a timer signal interrupts it: gRPC's blocking
-    waits check for signals every 200 ms. (A worker thread per call would cost more than the
-    sub-millisecond calls it runs.)"""
-    _deadline[0] = time.monotonic() + deadline_ms / 1000 if deadline_ms else None
-    if not deadline_ms:
-        return fn(args)
-    signal.setitimer(signal.ITIMER_REAL, max(0.5, deadline_ms / 1000 - 1.0))
-    try:
-        return fn(args)
-    finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
 
 
 def handle(request: dict) -> dict:
@@ -311,13 +267,13 @@ def handle(request: dict) -> dict:
             warnings.simplefilter("always")
             if op is None:
                 raise UnsupportedOp(f"unknown op {request.get('op')!r}")
-            response.update(ok=True, result=call_with_deadline(op, request.get("args") or {},
+            response.update(ok=True, result=deadlines.call_with_deadline(op, request.get("args") or {},
                                                                 request.get("deadline_ms")))
     except UnsupportedOp as exc:
         caught = []
         response.update(ok=False, error={"category": "unsupported_op", "type": "UnsupportedOp",
                                          "code": None, "message": str(exc)})
-    except (Exception, DriverDeadline) as exc:
+    except (Exception, deadlines.DriverDeadline) as exc:
         response.update(ok=False, error=error_of(exc))
     finally:
         logging.getLogger("pymilvus").removeHandler(log)
@@ -330,7 +286,7 @@ def handle(request: dict) -> dict:
 
 
 def main():
-    signal.signal(signal.SIGALRM, _expire)
+    deadlines.install()
     sys.stdout = _protocol_out  # serve() takes it over again, for protocol lines only
     serve(handle, "python")
 

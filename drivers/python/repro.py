@@ -5,7 +5,7 @@ import os
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-from reprokit import harness_instruction, header, main  # noqa: E402
+from reprokit import header, main, python_lines  # noqa: E402
 
 from calls import alias_call, connect_call, utility_call  # noqa: E402
 
@@ -91,13 +91,7 @@ def statement(step: dict) -> str:
 
 
 def render(request: dict) -> dict:
-    lines = []
-    for step in request["steps"]:
-        if "harness" in step:
-            lines.append(f"await_harness({step['step']}, {harness_instruction(step)!r})")
-        else:
-            lines.append(statement(step))
-    text = header(request, "#", "python repro.py  (with the SDK version above installed)") + PRELUDE + "\n".join(lines) + "\n"
+    text = header(request, "#", "python repro.py  (with the SDK version above installed)") + PRELUDE + python_lines(request, statement)
     return {"language": "python", "files": {"repro.py": text}, "main": "repro.py",
             "run": ["{build_dir}/venv/bin/python", "repro.py"], "env": {}}
 

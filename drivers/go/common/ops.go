@@ -152,16 +152,25 @@ func (d *driverState) disconnect(c *opCall) opResult {
 	return opResult{result: map[string]any{"alias": alias, "was_closed": wasClosed}, elapsed: elapsed}
 }
 
+// lookupWithTimeout: the alias's client and the call's own timeout argument (nil: none).
+func (d *driverState) lookupWithTimeout(c *opCall) (string, *entry, *time.Duration, *ErrorInfo) {
+	alias, e, err := d.lookup(c)
+	if err != nil {
+		return "", nil, nil, err
+	}
+	timeout, err := c.args.Timeout("timeout")
+	if err != nil {
+		return "", nil, nil, err
+	}
+	return alias, e, timeout, nil
+}
+
 // callOn makes one SDK call on the alias's client; a timeout argument is its context's
 // deadline (the Go SDKs' per-call timeout). result gets the alias and client_closed.
 func (d *driverState) callOn(c *opCall, call func(ctx context.Context, cl Client) (map[string]any, error)) opResult {
-	alias, e, lerr := d.lookup(c)
+	alias, e, timeout, lerr := d.lookupWithTimeout(c)
 	if lerr != nil {
 		return opResult{err: lerr}
-	}
-	timeout, terr := c.args.Timeout("timeout")
-	if terr != nil {
-		return opResult{err: terr}
 	}
 	ctx, cancel := withTimeout(c.ctx, timeout)
 	defer cancel()
@@ -204,13 +213,9 @@ func (d *driverState) checkHealth(c *opCall) opResult {
 // disconnectDuringCall starts the server_version call on a goroutine, closes the client
 // with the SDK's Close after after_ms, and reports how the call ended (or that it had not).
 func (d *driverState) disconnectDuringCall(c *opCall) opResult {
-	_, e, lerr := d.lookup(c)
+	_, e, timeout, lerr := d.lookupWithTimeout(c)
 	if lerr != nil {
 		return opResult{err: lerr}
-	}
-	timeout, terr := c.args.Timeout("timeout")
-	if terr != nil {
-		return opResult{err: terr}
 	}
 	after := 500 * time.Millisecond
 	if c.args.Has("after_ms") {
