@@ -11,6 +11,7 @@ from pathlib import Path
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
 from packaging.version import InvalidVersion, Version
 
+import buildkit
 from buildkit import fail
 
 
@@ -82,3 +83,8 @@ def install(package: str, version: str, build_dir: Path, compat_pins=()) -> "tup
     if proc.returncode != 0:
         fail(f"pip install {target} failed: {proc.stderr.strip()[-600:]}")
     return python, target, pins
+
+
+def main(package: str, build) -> None:
+    """build.py's command line for a driver whose SDK is the PyPI package `package`."""
+    buildkit.main(lambda request: resolve(package, request), build, lambda spec: versions(package, spec))

@@ -4,7 +4,6 @@ reproduced by a standalone program; a failure the program does not show again is
 or a fail. The planted faults live in a copy of the real python driver (the real pymilvus, a real
 server): they stand for driver bugs, never for an SDK."""
 
-import json
 import shutil
 from pathlib import Path
 

@@ -49,3 +49,16 @@ def test_an_image_needs_the_container_server(run_suite):
     assert run.proc.returncode != 0
     assert "--image milvusdb/milvus:v2.3.5" in run.proc.stderr + run.proc.stdout
     assert "add --server container" in run.proc.stderr + run.proc.stdout
+
+
+@pytest.mark.slow
+def test_the_reference_client_runs_against_both_server_implementations(run_suite):
+    run = run_suite("--driver", "grpc", "--server", "embedded,milvus-lite", "--scenarios",
+                    "scenarios/connect/host-port.yaml", timeout=900)
+    by_column = {}
+    for outcome in run.results["outcomes"]:
+        by_column.setdefault(outcome["column"], []).append(outcome)
+    assert set(by_column) == {"grpc@2.3.5", "grpc@milvus-lite-3.2.2"}, run.proc.stdout[-3000:]
+    for column, outcomes in by_column.items():
+        assert any(o["outcome"] == "pass" for o in outcomes), f"{column}\n{run.proc.stdout[-3000:]}"
+        assert all(o["outcome"] != "error" and o["role"] == "reference" for o in outcomes), run.proc.stdout[-3000:]

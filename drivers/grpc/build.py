@@ -17,7 +17,6 @@ from pathlib import Path
 from packaging.specifiers import SpecifierSet
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from buildkit import main  # noqa: E402
 import pypikit as pypi  # noqa: E402
 
 PACKAGE = "pymilvus"
@@ -27,17 +26,10 @@ REPORT = ("import importlib.metadata as m, json; "
           "print(json.dumps({p: m.version(p) for p in ('pymilvus', 'grpcio', 'protobuf')}))")
 
 
-def resolve(request: str) -> str:
-    return pypi.resolve(PACKAGE, request)
-
-
-def versions(spec: str) -> "list[str]":
-    return pypi.versions(PACKAGE, spec)
-
 
 def build(request: str, build_dir: str) -> None:
     build_dir = Path(build_dir)
-    version = resolve(request)
+    version = pypi.resolve(PACKAGE, request)
     checkout = version.startswith("checkout:")
     python, target, pins = pypi.install(PACKAGE, version, build_dir, COMPAT_PINS)
     installed = json.loads(subprocess.run([str(python), "-c", REPORT], capture_output=True, text=True,
@@ -49,4 +41,4 @@ def build(request: str, build_dir: str) -> None:
 
 
 if __name__ == "__main__":
-    main(resolve, build, versions)
+    pypi.main(PACKAGE, build)

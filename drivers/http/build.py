@@ -14,23 +14,15 @@ import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from buildkit import main  # noqa: E402
 import pypikit as pypi  # noqa: E402
 
 PACKAGE = "requests"
 
 
-def resolve(request: str) -> str:
-    return pypi.resolve(PACKAGE, request)
-
-
-def versions(spec: str) -> "list[str]":
-    return pypi.versions(PACKAGE, spec)
-
 
 def build(request: str, build_dir: str) -> None:
     build_dir = Path(build_dir)
-    version = resolve(request)
+    version = pypi.resolve(PACKAGE, request)
     python, target, _ = pypi.install(PACKAGE, version, build_dir)
     checkout = version.startswith("checkout:")
     if checkout:  # the version the checkout calls itself
@@ -41,4 +33,4 @@ def build(request: str, build_dir: str) -> None:
 
 
 if __name__ == "__main__":
-    main(resolve, build, versions)
+    pypi.main(PACKAGE, build)

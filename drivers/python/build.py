@@ -15,7 +15,6 @@ from pathlib import Path
 from packaging.specifiers import SpecifierSet
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from buildkit import main  # noqa: E402
 import pypikit as pypi  # noqa: E402
 
 PACKAGE = "pymilvus"
@@ -26,17 +25,10 @@ PACKAGE = "pymilvus"
 COMPAT_PINS = [(SpecifierSet("<2.5"), ["setuptools<81", "marshmallow<4"])]
 
 
-def resolve(request: str) -> str:
-    return pypi.resolve(PACKAGE, request)
-
-
-def versions(spec: str) -> "list[str]":
-    return pypi.versions(PACKAGE, spec)
-
 
 def build(request: str, build_dir: str) -> None:
     build_dir = Path(build_dir)
-    version = resolve(request)
+    version = pypi.resolve(PACKAGE, request)
     checkout = version.startswith("checkout:")
     python, target, pins = pypi.install(PACKAGE, version, build_dir, COMPAT_PINS)
     if checkout:  # the version the checkout calls itself
@@ -50,4 +42,4 @@ def build(request: str, build_dir: str) -> None:
 
 
 if __name__ == "__main__":
-    main(resolve, build, versions)
+    pypi.main(PACKAGE, build)

@@ -17,6 +17,7 @@ logging.basicConfig(stream=sys.stderr, level=logging.WARNING)
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 import deadlines  # noqa: E402
+import openmany  # noqa: E402
 from jsonlines import serve  # noqa: E402
 
 import pymilvus  # noqa: E402
@@ -214,14 +215,7 @@ def op_open_many(args):
 
     with ThreadPoolExecutor(max_workers=concurrency) as pool:
         outcomes = list(pool.map(one, range(count)))
-    failures.sort(key=lambda f: f[0])
-    latencies.sort()
-    verified = outcomes.count(1)
-    return {"requested": count, "opened": len(_many) - base, "verified": verified, "failed": outcomes.count(0),
-            "not_attempted": outcomes.count(None), "first_error": failures[0][1] if failures else None,
-            "first_error_after_s": round(failures[0][0], 3) if failures else None,
-            "latency_p50_ms": round(latencies[len(latencies) // 2], 3) if latencies else None,
-            "latency_p99_ms": round(latencies[int(len(latencies) * 0.99)], 3) if latencies else None}
+    return openmany.summary(count, len(_many) - base, outcomes, failures, latencies)
 
 
 def op_close_many(args):
