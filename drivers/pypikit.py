@@ -2,6 +2,7 @@
 (drivers/PROTOCOL.md, section 3): what `resolve` and `versions` answer. Runs with
 the harness's interpreter (pip and packaging are there)."""
 
+import json
 import re
 import subprocess
 import sys
@@ -67,22 +68,39 @@ def versions(package: str, spec: str) -> "list[str]":
     return [str(v) for v in sorted(published_versions(package)) if v in wanted and not v.is_prerelease]
 
 
-def install(package: str, version: str, build_dir: Path, compat_pins=()) -> "tuple[Path, str, list]":
+def install(package: str, version: str, build_dir: Path, compat_pins=()) -> "tuple[Path, str, list, dict]":
     """A virtualenv in build_dir/venv with `package` at `version` (or the checkout "checkout:<path>"), plus the
     pins its old releases need (compat_pins: [(SpecifierSet, [requirement, ...])]).
-    -> (its python, what was installed, the pins)."""
+    -> (its python, what was installed, the pins, the artifact {file, digest} pip installed it from)."""
     venv.EnvBuilder(with_pip=True, clear=True).create(build_dir / "venv")
     python = build_dir / "venv" / "bin" / "python"
     checkout = version.startswith("checkout:")
     target = version[len("checkout:"):] if checkout else f"{package}=={version}"
     pins = [] if checkout else [p for spec, extra in compat_pins if Version(version) in spec for p in extra]
+    report = build_dir / "pip-report.json"
     proc = subprocess.run(
-        [str(python), "-m", "pip", "install", "-q", "--disable-pip-version-check", target, *pins],
+        [str(python), "-m", "pip", "install", "-q", "--disable-pip-version-check", "--report", str(report),
+         target, *pins],
         capture_output=True, text=True, timeout=900,
     )
     if proc.returncode != 0:
         fail(f"pip install {target} failed: {proc.stderr.strip()[-600:]}")
-    return python, target, pins
+    return python, target, pins, artifact_of(report, package)
+
+
+def artifact_of(report: Path, package: str) -> dict:
+    """The file pip installed `package` from and its digest, from `pip install --report` ({} when unknown)."""
+    try:
+        installed = json.loads(report.read_text()).get("install", [])
+    except (OSError, ValueError):
+        return {}
+    for item in installed:
+        if (item.get("metadata") or {}).get("name", "").lower().replace("_", "-") == package.lower().replace("_", "-"):
+            info = item.get("download_info") or {}
+            hashes = (info.get("archive_info") or {}).get("hashes") or {}
+            name = info.get("url", "").rsplit("/", 1)[-1]
+            return {"file": name, "digest": f"sha256:{hashes['sha256']}"} if "sha256" in hashes else {"file": name}
+    return {}
 
 
 def main(package: str, build) -> None:

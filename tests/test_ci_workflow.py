@@ -50,3 +50,23 @@ def test_every_pytest_option_in_the_workflow_exists(pytestconfig):
 @pytest.mark.parametrize("module", ["conformance.setup", "conformance.bench", "conformance.limits.preflight"])
 def test_commands_the_docs_name_exist(module):
     assert (REPO_ROOT / (module.replace(".", "/") + ".py")).exists()
+
+
+MATRIX = REPO_ROOT / ".github" / "workflows" / "matrix.yml"
+
+
+def test_the_matrix_runs_every_registered_driver_and_publishes_the_combined_site():
+    from conformance.drivers.registry import load_registry
+
+    workflow = load(MATRIX)
+    assert set(workflow["jobs"]["run"]["strategy"]["matrix"]["driver"]) == set(load_registry())
+    steps = " ".join(str(step) for step in workflow["jobs"]["publish"]["steps"])
+    assert "python -m conformance.combine runs/* -o site" in steps and "deploy-pages" in steps
+    assert {"schedule", "workflow_dispatch"} <= set(workflow["on"])
+    assert (REPO_ROOT / "conformance" / "combine.py").exists()
+
+
+def test_the_reusable_workflow_writes_the_diff_with_the_diff_command():
+    text = WORKFLOW.read_text()
+    assert "python -m conformance.diff" in text and "GITHUB_STEP_SUMMARY" in text and "actions/cache" in text
+    assert (REPO_ROOT / "conformance" / "diff.py").exists()

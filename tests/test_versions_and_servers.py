@@ -24,6 +24,14 @@ def test_two_sdk_versions_on_two_server_implementations_give_four_labelled_colum
     assert servers["python-3.0.2@milvus-lite-3.2.2"] == "milvus-lite" and servers["python-3.0.2@2.3.5"] == "embedded"
     html = (run.report_dir / "index.html").read_text()
     assert "Milvus Lite 3.2.2" in html and "python-2.6.17" in html
+    # provenance: the suite's commit, each SDK's wheel and digest, the Milvus binary's digest
+    provenance = run.results["provenance"]
+    assert len(provenance["suite"]["commit"]) == 40 and provenance["suite"]["dirty"] in (True, False)
+    wheel = provenance["sdks"]["python-3.0.2"]["artifact"]
+    assert wheel["file"] == "pymilvus-3.0.2-py3-none-any.whl" and wheel["digest"].startswith("sha256:"), wheel
+    embedded = [s for s in provenance["servers"].values() if s["provider"] == "embedded"]
+    assert embedded and all(s["artifact"]["digest"].startswith("sha256:") for s in embedded)
+    assert "Provenance: suite " in html and "pymilvus-3.0.2-py3-none-any.whl sha256:" in html
 
 
 @pytest.mark.slow

@@ -8,7 +8,7 @@ import json
 import re
 import subprocess
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from filelock import FileLock
@@ -31,6 +31,7 @@ class Build:
     version: str
     build_dir: str
     source: str
+    artifact: dict = field(default_factory=dict)  # {file, digest}: what the SDK was installed from (build.json)
 
     def to_json(self) -> dict:
         return self.__dict__.copy()
@@ -118,4 +119,5 @@ def prepare(manifest: Manifest, request: str = "", run_id: str = "") -> Build:
             (build_dir / ".run-id").write_text(run_id)
     info = json.loads(stamp.read_text())
     return Build(driver=manifest.base_name, request=request, version=str(info.get("sdk_version", version)),
-                 build_dir=str(build_dir), source=str(info.get("source", manifest.sdk_registry)))
+                 build_dir=str(build_dir), source=str(info.get("source", manifest.sdk_registry)),
+                 artifact=dict(info.get("artifact") or {}))

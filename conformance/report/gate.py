@@ -9,63 +9,72 @@ that passed and is now skipped fails the gate too, naming the skip's reason
 accepts it, which the summary and gate.json then say. A flaky cell is never
 a regression. A fail that now passes is an improvement. New scenarios and
 new columns (drivers, server versions) are listed apart, as are cells that
-are no longer run or are now skipped."""
+are no longer run or are now skipped.
 
-import json
-from pathlib import Path
+Cells are matched as `python -m conformance.diff` matches them (diff.py): a
+column of the baseline pairs with the current column of the same driver, SDK
+version and server, or else of the same name (the last release's `python`
+against a pull request's checkout); a regression is a pass, xfail or observed
+cell that now fails or errors."""
 
+from . import diff
+from .diff import Cell
 from ..errors import ConformanceError
 
 GOOD = ("pass", "xfail")
-BAD = ("fail", "error")
 GATE_LEVELS = {"must": ("must",), "should": ("must", "should")}
 
 
-def cells(results: dict) -> "dict[str, dict]":
-    """cell -> {outcome, level, message}; a results.json from before levels had only must-like verdicts."""
-    return {f"{o['scenario']['id']}[{o.get('column') or o['driver']}]": {
-        "outcome": o["outcome"], "level": o.get("level") or "must", "message": o.get("message") or ""}
-        for o in results["outcomes"] if o.get("role", "sdk") != "reference"}  # the server alone: never gated
+def _level(cell: Cell) -> str:
+    """A cell without a level (not applicable, or from before levels) is judged as must."""
+    return cell.level if cell.level in diff.LEVEL_RANK else "must"
+
+
+def _gated(cell: Cell) -> bool:
+    return cell.column.role != "reference"  # the reference client shows the server alone: never gated
 
 
 def load_baseline(path: str) -> dict:
     try:
-        data = json.loads(Path(path).read_text())
-        cells(data)
-        return data
-    except (OSError, ValueError, KeyError, TypeError) as exc:
-        raise ConformanceError(f"not a results.json of this suite: {exc}", where=f"--baseline {path}")
+        return diff.load(path)
+    except ConformanceError as exc:
+        raise ConformanceError(exc.message, where=f"--baseline {path}")
 
 
 def compare(baseline: dict, current: dict, gate_level: str = "must", allow_skip: bool = False) -> dict:
-    before, after = cells(baseline), cells(current)
+    """The gate's policy over diff.match: which changed cells fail the gate, and which are only listed."""
+    matching = diff.match(baseline, current)
     enforced = GATE_LEVELS[gate_level]
-    old_columns = {c.split("[", 1)[1] for c in before}
-    old_scenarios = {c.split("[", 1)[0] for c in before}
+    old_scenarios = {c.scenario for c in diff.cells(baseline) if _gated(c)}
+    # the baseline's reference cells do not exist for the gate, even where a column changed role
+    was = {after.name: before for before, after in matching.pairs if _gated(before)}
+    old_columns = {new.name for old, new in matching.column_pairs if old.role != "reference"}
+    gone = matching.removed + matching.in_removed_columns + [b for b, a in matching.pairs if not _gated(a)]
     report = {"gate_level": gate_level, "levels_enforced": list(enforced), "allow_skip": allow_skip,
               "regressions": [], "regressions_not_enforced": [], "passed_now_skipped": [], "improvements": [],
               "new_scenarios": [], "new_columns": [], "now_skipped": [], "flaky": [],
-              "not_run": sorted(set(before) - set(after))}
-    for cell, now in sorted(after.items()):
-        scenario, column = cell.split("[", 1)
-        outcome, level = now["outcome"], now["level"]
+              "not_run": sorted(c.name for c in gone if _gated(c))}
+    now = matching.in_new_columns + matching.added + [after for _, after in matching.pairs]
+    for cell in sorted((c for c in now if _gated(c)), key=lambda c: c.name):
+        outcome, level = cell.outcome, _level(cell)
         if outcome == "flaky":
-            report["flaky"].append({"cell": cell, "level": level})
-        if cell not in before:
-            key = "new_columns" if column not in old_columns else "new_scenarios"
-            report[key].append({"cell": cell, "outcome": outcome, "level": level,
-                                "scenario_is_new": scenario not in old_scenarios})
+            report["flaky"].append({"cell": cell.name, "level": level})
+        before = was.get(cell.name)
+        if before is None:
+            key = "new_scenarios" if cell.column.name in old_columns else "new_columns"
+            report[key].append({"cell": cell.name, "outcome": outcome, "level": level,
+                                "scenario_is_new": cell.scenario not in old_scenarios})
             continue
-        was = before[cell]["outcome"]
-        entry = {"cell": cell, "before": was, "after": outcome, "level": level}
-        if was in GOOD and outcome in BAD:
+        entry = {"cell": cell.name, "before": before.outcome, "after": outcome, "level": level}
+        kind = diff.change(before.outcome, outcome)
+        if kind == "regression":
             report["regressions" if level in enforced else "regressions_not_enforced"].append(entry)
-        elif was in BAD and outcome == "pass":
+        elif kind == "fix":
             report["improvements"].append(entry)
-        elif was != "skip" and outcome == "skip":
+        elif before.outcome != "skip" and outcome == "skip":
             report["now_skipped"].append(entry)
-            if was in GOOD and level in enforced:  # a check the release left by being skipped
-                report["passed_now_skipped"].append(dict(entry, reason=now["message"]))
+            if before.outcome in GOOD and level in enforced:  # a check the release left by being skipped
+                report["passed_now_skipped"].append(dict(entry, reason=cell.message))
     report["passed"] = not report["regressions"] and (allow_skip or not report["passed_now_skipped"])
     return report
 

@@ -193,6 +193,33 @@ def _reference_note(ref: dict) -> str:
             + "</p>")
 
 
+def _digest(artifact: dict) -> str:
+    """"pymilvus-3.0.2-py3-none-any.whl sha256:1a2b3c4d…" (what an SDK or server was installed from)."""
+    if not artifact:
+        return "artifact unknown"
+    digest = artifact.get("digest", "")
+    short = digest[: digest.index(":") + 13] + "…" if ":" in digest else digest[:16]
+    return f"{artifact.get('file', '')} {short}".strip()
+
+
+def _provenance(prov) -> str:
+    """The report's provenance line: suite commit, CI run, each SDK's and server's artifact."""
+    if not prov:
+        return ""
+    suite = prov.get("suite") or {}
+    parts = [f"suite {escape(str(suite.get('commit') or 'unknown')[:12])}"
+             + (" <b>(uncommitted changes)</b>" if suite.get("dirty") else "")]
+    if prov.get("ci_run"):
+        parts.append(f"<a href='{escape(prov['ci_run'])}'>CI run</a>")
+    sdks = "; ".join(f"{escape(col)}: {escape((v.get('sdk') or {}).get('name', '?'))} "
+                     f"{escape(str((v.get('sdk') or {}).get('version', '?')))} ({escape(_digest(v.get('artifact')))})"
+                     for col, v in (prov.get("sdks") or {}).items())
+    servers = "; ".join(f"{escape(key)}: {escape(v.get('provider', ''))} {escape(str(v.get('version', '')))} "
+                        f"({escape(_digest(v.get('artifact')))})" for key, v in (prov.get("servers") or {}).items())
+    return (f"<p class='muted provenance'>Provenance: {' · '.join(parts)}<br>SDKs: {sdks or '—'}<br>"
+            f"Servers: {servers or '—'}</p>")
+
+
 def _server_label(target: str) -> str:
     return f"Milvus Lite {target[len('milvus-lite-'):]}" if target.startswith("milvus-lite-") else f"Milvus {target}"
 
@@ -481,8 +508,11 @@ def render(data: dict) -> str:
         by_scenario.setdefault(scenario["id"], (scenario, {}))[1][_column(entry)] = entry
 
     def sdk_of(column: str) -> str:
-        sdk = data["drivers"].get(driver_of[column], {}).get("sdk") or {}
-        return f"{sdk.get('name', '?')} {sdk.get('version', '?')}"
+        info = data["drivers"].get(driver_of[column], {})
+        sdk, artifact = info.get("sdk") or {}, (info.get("build") or {}).get("artifact") or {}
+        digest = artifact.get("digest", "")
+        return f"{sdk.get('name', '?')} {sdk.get('version', '?')}" + (
+            f" ({digest.split(':')[0]} {digest.split(':')[-1][:8]}…)" if digest else "")
 
     head = "".join(
         f"<th class=driver data-driver='{escape(c['column'])}'>{escape(c['driver'])}<div class=muted>"
@@ -543,6 +573,7 @@ def render(data: dict) -> str:
 run {escape(data['run']['id'])} ({escape(data['run']['started'])} – {escape(data['run']['finished'])}) ·
 server: {escape(data['server_source'])} · {escape(servers)} · suite {escape(data['run']['suite'])}
 {' · <b>interrupted</b>' if data['run']['interrupted'] else ''}</p>
+{_provenance(data.get('provenance'))}
 <h2>Drivers</h2><table><tr><th>driver</th><th>SDK</th><th>must: what the page says</th><th>should: SDK docs and norms</th>
 <th>info</th>{''.join(f'<th>{o}</th>' for o in OUTCOME_ORDER)}</tr>{summary_rows}</table>
 <p class=muted>Scores: passes over the cells judged at that level (pass, fail, xfail); the headline is <b>must</b>, what the

@@ -6,6 +6,7 @@ import json
 import re
 import os
 import platform
+import subprocess
 import time
 from pathlib import Path
 
@@ -14,8 +15,9 @@ import yaml
 from .. import __version__
 from ..drivers.process import PROTOCOL_VERSION
 from ..timing import run_breakdown
-from ..paths import DEFAULT_REPORTS_DIR, SPEC_FILE
+from ..paths import DEFAULT_REPORTS_DIR, REPO_ROOT, SPEC_FILE
 from ..run import RunContext, write_json
+from .badges import write_badges
 from ..scenario.loader import PEER_COVERAGE_FILE, spec_statements
 from ..scenario.model import LEVELS
 
@@ -104,14 +106,7 @@ class Collector:
     def summary(self) -> dict:
         """Per report column (a driver, or driver@server-version): counts over all cells, and counts
         and a score per level. The headline `score` is the must score: what the page promises."""
-        per_column = {}
-        for column, driver, version in self.ctx.columns():
-            cells = [e for e in self.outcomes() if e.get("column", e["driver"]) == column]
-            counts = _counts(cells)
-            levels = {level: _counts([e for e in cells if e.get("level") == level]) for level in LEVEL_NAMES}
-            counts.update(score=levels["must"]["score"], levels=levels, driver=driver, server_version=version)
-            per_column[column] = counts
-        return per_column
+        return column_summary(self.outcomes(), self.ctx.columns())
 
     def envelope(self, endpoints: dict, interrupted: bool) -> dict:
         spec_text = SPEC_FILE.read_bytes() if SPEC_FILE.exists() else b""
@@ -125,6 +120,7 @@ class Collector:
             "peer_coverage": _peer_coverage(),
             "machine": {"platform": platform.platform(), "python": platform.python_version(),
                         "cpus": os.cpu_count()},
+            "provenance": self.provenance(endpoints),
             "servers": {profile: {k: v for k, v in ep.to_json().items() if k not in ("password", "root_password")}
                         for profile, ep in endpoints.items()},
             "server_source": self.ctx.milvus_uri or f"{self.ctx.server} Milvus {self.ctx.milvus_version}",
@@ -138,6 +134,22 @@ class Collector:
             "columns": [{"column": c, "driver": d, "server_version": v} for c, d, v in self.ctx.columns()],
             "outcomes": beside_reference(sorted(self.outcomes(),
                                                 key=lambda e: (e["scenario"]["file"], e.get("column", e["driver"])))),
+        }
+
+    def provenance(self, endpoints: dict) -> dict:
+        """Where this run's verdicts come from: the suite's commit, the spec page, each SDK's exact version and
+        artifact digest, each server's version and digest, and the CI run when there is one."""
+        drivers = self.drivers()
+        return {
+            "suite": suite_commit(),
+            "ci_run": ci_run_url(),
+            "sdks": {column: {"sdk": info.get("sdk"), "artifact": (info.get("build") or {}).get("artifact") or {}}
+                     for column, info in drivers.items() if info.get("sdk")},
+            "servers": {key: {"provider": ep.provider, "version": ep.version,
+                              "artifact": ep.extra.get("artifact") or (
+                                  {"file": ep.extra["image"], "digest": ep.extra.get("image_id", "")}
+                                  if ep.extra.get("image") else {})}
+                        for key, ep in endpoints.items()},
         }
 
     def histories(self) -> dict:
@@ -160,6 +172,7 @@ class Collector:
 
         data = self.envelope(endpoints, interrupted)
         write_json(report_dir / "results.json", data)
+        write_badges(data, report_dir)  # badges/<column>.json: shields.io endpoints at stable paths
         (report_dir / "index.html").write_text(render(data), encoding="utf-8")
         latest = report_dir.parent / "latest"
         try:
@@ -190,6 +203,19 @@ class Collector:
         return lines
 
 
+def column_summary(outcomes: list, columns) -> dict:
+    """[(column, driver, server version)] -> per column: counts over all its cells, and counts and a score per
+    level (the run's summary; conformance.combine computes it again over several runs)."""
+    per_column = {}
+    for column, driver, version in columns:
+        cells = [e for e in outcomes if e.get("column", e["driver"]) == column]
+        counts = _counts(cells)
+        levels = {level: _counts([e for e in cells if e.get("level") == level]) for level in LEVEL_NAMES}
+        counts.update(score=levels["must"]["score"], levels=levels, driver=driver, server_version=version)
+        per_column[column] = counts
+    return per_column
+
+
 def _counts(cells: list) -> dict:
     """Outcome counts; `ran` is what was judged (pass, fail, xfail) and the score is pass / ran."""
     counts = {o: 0 for o in OUTCOMES}
@@ -205,6 +231,26 @@ def _pct(counts: dict) -> str:
 
 
 FINDINGS = ("fail", "xfail", "flaky")
+
+
+def suite_commit() -> dict:
+    """The suite's git commit and whether its tree had changes (a run from a dirty tree is not reproducible)."""
+    def git(*args):
+        proc = subprocess.run(["git", *args], cwd=REPO_ROOT, capture_output=True, text=True, timeout=30)
+        return proc.stdout.strip() if proc.returncode == 0 else None
+
+    try:
+        commit = git("rev-parse", "HEAD")
+        status = git("status", "--porcelain", "--untracked-files=no")
+    except (OSError, subprocess.TimeoutExpired):
+        commit = status = None
+    return {"commit": commit, "dirty": bool(status) if status is not None else None}
+
+
+def ci_run_url():
+    """The CI run's address (GitHub Actions), or None outside CI."""
+    server, repo, run = (os.environ.get(k) for k in ("GITHUB_SERVER_URL", "GITHUB_REPOSITORY", "GITHUB_RUN_ID"))
+    return f"{server}/{repo}/actions/runs/{run}" if server and repo and run else None
 
 
 def beside_reference(outcomes: list) -> list:

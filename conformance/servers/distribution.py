@@ -90,3 +90,18 @@ def _download_and_unpack(version: str, root: Path) -> None:
                     (root / Path(name).name).write_bytes(wheel.read(name))
         if not (root / "glog.conf").exists():  # wheels before 2.3 ship none; Milvus needs the file
             (root / "glog.conf").write_text(DEFAULT_GLOG_CONF)
+
+
+def binary_digest(dist: Distribution) -> str:
+    """sha256 of the Milvus binary that runs (computed once per unpacked version)."""
+    cached = dist.bin_dir.parent / "milvus.sha256"
+    if not cached.exists():
+        import hashlib
+
+        digest = hashlib.sha256()
+        with open(dist.executable, "rb") as handle:
+            for chunk in iter(lambda: handle.read(1 << 20), b""):
+                digest.update(chunk)
+        cached.write_text(f"sha256:{digest.hexdigest()}")
+    return cached.read_text().strip()
+

@@ -90,7 +90,9 @@ class EmbeddedServer:
                 grpc_port=ports["proxy_port"], http_port=ports["http_port"], version=self.version,
                 auth=self.profile.auth, log_path=str(self.log_path),
                 **tls_endpoint_fields(self.profile, self.workdir / "configs"),
-                extra={"keeper_pid": self.keeper.pid, "server_pid": self.server_pid()},
+                extra={"keeper_pid": self.keeper.pid, "server_pid": self.server_pid(),
+                       "artifact": {"file": f"milvus {self.version} (PyPI milvus, bin/milvus)",
+                                    "digest": distribution.binary_digest(dist)}},
             )
         raise last_error
 

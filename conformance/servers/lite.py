@@ -7,6 +7,7 @@ crash work the same. What its command line has no option for is not emulated: a
 profile needing authorization or TLS is unavailable (its scenarios are skipped with
 that reason), and it has no HTTP port, so the HTTP scenarios skip on it."""
 
+import json
 import socket
 import subprocess
 import sys
@@ -39,7 +40,7 @@ def ensure_installed(version: str) -> Path:
             venv.EnvBuilder(with_pip=True, clear=True).create(root / "venv")
             proc = subprocess.run(
                 [str(root / "venv" / "bin" / "python"), "-m", "pip", "install", "-q", "--disable-pip-version-check",
-                 f"{LITE}=={version}", f"pymilvus=={STUBS_PYMILVUS}"],
+                 "--report", str(root / "pip-report.json"), f"{LITE}=={version}", f"pymilvus=={STUBS_PYMILVUS}"],
                 capture_output=True, text=True, timeout=900)
             if proc.returncode != 0:
                 reason = (proc.stderr.strip().splitlines() or ["pip failed"])[-1]
@@ -47,6 +48,20 @@ def ensure_installed(version: str) -> Path:
                                        f"{reason}", log_tail=proc.stderr[-3000:])
             (root / "ready").write_text(version)
     return executable
+
+
+def installed_artifact(version: str) -> dict:
+    """The milvus-lite wheel the environment was installed from, and its digest (pip's report), or {}."""
+    report = cache_dir() / "servers" / f"{LITE}-{version}" / "pip-report.json"
+    try:
+        for item in json.loads(report.read_text()).get("install", []):
+            if (item.get("metadata") or {}).get("name") == LITE:
+                info = item.get("download_info") or {}
+                sha = ((info.get("archive_info") or {}).get("hashes") or {}).get("sha256")
+                return {"file": info.get("url", "").rsplit("/", 1)[-1], **({"digest": f"sha256:{sha}"} if sha else {})}
+    except (OSError, ValueError):
+        pass
+    return {}
 
 
 class LiteServer(EmbeddedServer):
@@ -86,7 +101,8 @@ class LiteServer(EmbeddedServer):
             return Endpoint(profile=profile.name, provider=LITE, host="127.0.0.1", grpc_port=port, http_port=0,
                             version=self.version, log_path=str(self.log_path),
                             extra={"keeper_pid": self.keeper.pid, "server_pid": self.server_pid(),
-                                   "implementation": LITE, "stubs_pymilvus": STUBS_PYMILVUS})
+                                   "implementation": LITE, "stubs_pymilvus": STUBS_PYMILVUS,
+                                   "artifact": installed_artifact(self.version)})
         raise last_error
 
     def _spawn_command(self, command: list, banner: str) -> None:

@@ -26,6 +26,8 @@ import re
 import shutil
 import subprocess
 import sys
+from pathlib import Path
+
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 from buildkit import fail, main  # noqa: E402
 
@@ -184,6 +186,9 @@ def candidate_interpreters():
 def pip_install(venv_py, target, log, cutoff=None):
     cmd = [venv_py, "-m", "pip", "install", "--disable-pip-version-check", "--no-input",
            "--prefer-binary", "--only-binary", ONLY_BINARY, target]
+    if target.startswith(PACKAGE):  # what it was installed from: the artifact's file and digest
+        cmd[4:4] = ["--report", os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(venv_py))),
+                                             "pip-report.json")]
     if cutoff:
         cmd[4:4] = ["--uploaded-prior-to", cutoff]
     log.write("$ %s\n" % " ".join(cmd))
@@ -304,7 +309,10 @@ def build(request, build_dir):
         fail("the milvus_cli command was not installed in %s/bin" % venv_dir)
     py = subprocess.run([venv_py, "-c", "import sys;print('%d.%d.%d' % sys.version_info[:3])"],
                         capture_output=True, text=True).stdout.strip()
-    info = {"sdk_version": got, "source": source, "python": py}
+    from pypikit import artifact_of  # the harness's interpreter has packaging; older ones need not
+
+    info = {"sdk_version": got, "source": source, "python": py,
+            "artifact": artifact_of(Path(build_dir) / "pip-report.json", PACKAGE)}
     if cutoff_used:
         info["dependencies_uploaded_prior_to"] = cutoff_used
     if repairs:

@@ -31,11 +31,12 @@ def build(request: str, build_dir: str) -> None:
     build_dir = Path(build_dir)
     version = pypi.resolve(PACKAGE, request)
     checkout = version.startswith("checkout:")
-    python, target, pins = pypi.install(PACKAGE, version, build_dir, COMPAT_PINS)
+    python, target, pins, artifact = pypi.install(PACKAGE, version, build_dir, COMPAT_PINS)
     installed = json.loads(subprocess.run([str(python), "-c", REPORT], capture_output=True, text=True,
                                           check=True).stdout)
     (build_dir / "build.json").write_text(json.dumps({
         "sdk_version": installed["pymilvus"], "source": target if checkout else "pypi", "pins": pins,
+        "artifact": artifact,
         "grpcio": installed["grpcio"], "protobuf": installed["protobuf"],
     }))
 

@@ -23,12 +23,12 @@ PACKAGE = "requests"
 def build(request: str, build_dir: str) -> None:
     build_dir = Path(build_dir)
     version = pypi.resolve(PACKAGE, request)
-    python, target, _ = pypi.install(PACKAGE, version, build_dir)
+    python, target, _, artifact = pypi.install(PACKAGE, version, build_dir)
     checkout = version.startswith("checkout:")
     if checkout:  # the version the checkout calls itself
         version = subprocess.run([str(python), "-c", "import requests; print(requests.__version__)"],
                                  capture_output=True, text=True, check=True).stdout.strip()
-    info = {"sdk_version": version, "source": target if checkout else "pypi"}
+    info = {"sdk_version": version, "source": target if checkout else "pypi", "artifact": artifact}
     (build_dir / "build.json").write_text(json.dumps(info))
 
 

@@ -19,6 +19,7 @@ so a warm ~/.m2 builds without the network. Only the standard library is used.
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import os
 import re
@@ -297,6 +298,9 @@ def build(request: str, build_dir: Path, flavour: str) -> None:
         info["checkout"] = str(checkout)
     log(f"copying {ARTIFACT} {version} and its runtime dependencies into {lib}")
     copy_dependencies(build_dir, lib)
+    jar = lib / f"{ARTIFACT}-{version}.jar"
+    if jar.exists():  # the jar the driver runs with, as Maven Central served it
+        info["artifact"] = {"file": jar.name, "digest": "sha256:" + hashlib.sha256(jar.read_bytes()).hexdigest()}
 
     # Compile the driver (run.sh owns the source list and the class folder naming).
     proc = subprocess.run(["bash", str(HERE / "run.sh"), str(build_dir), flavour, "--compile-only"],

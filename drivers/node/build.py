@@ -227,11 +227,22 @@ def build(request: str, build_dir: str) -> None:
     except OSError:
         pass
     info = {"sdk_version": version, "source": source, "node": node_version(),
-            "build_seconds": round(time.time() - t0, 1)}
+            "build_seconds": round(time.time() - t0, 1), "artifact": lock_artifact(build_dir)}
     if source == "checkout":
         info["checkout"] = spec
     write_json(build_json, info)
     print(json.dumps(info))
+
+
+def lock_artifact(build_dir: str) -> dict:
+    """The tarball npm installed the SDK from and its integrity (package-lock.json), or {}."""
+    try:
+        with open(os.path.join(build_dir, "package-lock.json"), encoding="utf-8") as f:
+            entry = json.load(f).get("packages", {}).get(f"node_modules/{PACKAGE}", {})
+    except (OSError, ValueError):
+        return {}
+    found = {"file": entry.get("resolved", "").rsplit("/", 1)[-1], "digest": entry.get("integrity", "")}
+    return {k: v for k, v in found.items() if v}
 
 
 def node_version() -> str:

@@ -30,14 +30,15 @@ def build(request: str, build_dir: str) -> None:
     build_dir = Path(build_dir)
     version = pypi.resolve(PACKAGE, request)
     checkout = version.startswith("checkout:")
-    python, target, pins = pypi.install(PACKAGE, version, build_dir, COMPAT_PINS)
+    python, target, pins, artifact = pypi.install(PACKAGE, version, build_dir, COMPAT_PINS)
     if checkout:  # the version the checkout calls itself
         version = subprocess.run(
             [str(python), "-c", "import importlib.metadata as m; print(m.version('pymilvus'))"],
             capture_output=True, text=True, check=True,
         ).stdout.strip()
     (build_dir / "build.json").write_text(
-        json.dumps({"sdk_version": version, "source": target if checkout else "pypi", "pins": pins})
+        json.dumps({"sdk_version": version, "source": target if checkout else "pypi", "pins": pins,
+                    "artifact": artifact})
     )
 
 
