@@ -80,10 +80,13 @@ def versions_of(manifest, request: str) -> "list[str]":
 
 
 def run_batch(driver: str, versions: list, server: str, tab: str, with_docs: bool,
-              scenarios: Path) -> "dict[str, list]":
+              scenarios: Path, work: Path) -> "dict[str, list]":
     """One suite run for these versions: the driver's columns, and the docs driver's example for its language at
     each version -> version -> outcomes, each {scenario, file, title, outcome, level, message}."""
-    report_dir = Path(tempfile.mkdtemp(prefix="milvus-conformance-history-"))
+    # the batch's own report, inside the history's folder (not /tmp): removed once read, and where a user finds
+    # it if the call was interrupted
+    work.mkdir(parents=True, exist_ok=True)
+    report_dir = Path(tempfile.mkdtemp(prefix="batch-", dir=work))
     docs_requests = [f"1;{tab}={v}" for v in versions]
     try:
         command = [sys.executable, "-m", "pytest", "conformance", "-p", "no:cacheprovider", "-q",
@@ -188,7 +191,8 @@ def main(argv=None) -> int:
         batches = [todo[i:i + BATCH] for i in range(0, len(todo), BATCH)]
         for batch in batches:
             print(f"  running {', '.join(batch)} ...", flush=True)
-            found = run_batch(args.driver, batch, args.server, tab, with_docs, scenarios)
+            found = run_batch(args.driver, batch, args.server, tab, with_docs, scenarios,
+                              Path(args.report_dir) / "history" / args.driver / ".runs")
             for version, outcomes in found.items():
                 if not outcomes:  # nothing to store: a later call must run it again
                     raise ConformanceError(f"the suite run gave no outcome for {args.driver} {version}",
@@ -206,6 +210,8 @@ def main(argv=None) -> int:
         return 2
     out = Path(args.report_dir) / "history" / args.driver
     out.mkdir(parents=True, exist_ok=True)
+    if (out / ".runs").is_dir() and not any((out / ".runs").iterdir()):
+        (out / ".runs").rmdir()
     summary = {scenario: changes([(v, cells.get(v)) for v in versions]) for scenario, cells in table.items()}
     (out / "history.json").write_text(json.dumps(
         {"driver": args.driver, "server": args.server, "versions": versions, "outcomes": table,

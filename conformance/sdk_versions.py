@@ -11,6 +11,7 @@ grouping use the driver's own name."""
 
 import json
 import re
+from pathlib import Path
 from dataclasses import replace
 
 from packaging.version import InvalidVersion, Version
@@ -44,7 +45,9 @@ def parse_sdk_requests(values: "list[str]", drivers: "list[str]") -> "dict[str, 
             if continues_range:
                 parts[-1] += "," + part
             elif part:
-                parts.append(part)
+                # a checkout or an artifact named relative to where the user is: the drivers' build commands
+                # run in their own folders, so they get the absolute path
+                parts.append(str(Path(part).resolve()) if Path(part).exists() else part)
         requests.setdefault(name, []).extend(parts)
     return requests
 

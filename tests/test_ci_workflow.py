@@ -70,3 +70,15 @@ def test_the_reusable_workflow_writes_the_diff_with_the_diff_command():
     text = WORKFLOW.read_text()
     assert "python -m conformance.diff" in text and "GITHUB_STEP_SUMMARY" in text and "actions/cache" in text
     assert (REPO_ROOT / "conformance" / "diff.py").exists()
+
+
+PIPELINE = REPO_ROOT / "docs" / "examples" / "sdk-release-pipeline.yml"
+
+
+def test_the_release_pipeline_example_gates_the_uploaded_artifact_before_publishing():
+    inputs = load(WORKFLOW)["on"]["workflow_call"]["inputs"]
+    jobs = load(PIPELINE)["jobs"]
+    gate = jobs["gate"]
+    assert gate["uses"].endswith(".github/workflows/conformance.yml@main") and set(gate["with"]) <= set(inputs)
+    uploaded = next(s for s in jobs["build"]["steps"] if "upload-artifact" in str(s.get("uses")))["with"]["name"]
+    assert gate["with"]["sdk-artifact"] == uploaded and "gate" in jobs["publish"]["needs"]

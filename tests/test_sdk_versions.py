@@ -66,3 +66,11 @@ def test_each_minor_resolves_from_the_real_registry():
     columns, requests, _ = expand_requests(registry, ["python"], {"python": ["each-minor:>=2.5,<3"]})
     assert [requests[c] for c in columns] == newest_of_each_minor(listed)
     assert [c.rsplit(".", 1)[0] for c in columns] == ["python-2.5", "python-2.6"]
+
+
+def test_a_file_or_folder_named_relative_to_the_user_reaches_the_driver_absolute(tmp_path, monkeypatch):
+    (tmp_path / "dist").mkdir()
+    (tmp_path / "dist" / "pymilvus-3.0.2-py3-none-any.whl").write_bytes(b"")
+    monkeypatch.chdir(tmp_path)
+    requests = parse_sdk_requests(["python=dist/pymilvus-3.0.2-py3-none-any.whl"], ["python"])
+    assert requests == {"python": [str(tmp_path / "dist" / "pymilvus-3.0.2-py3-none-any.whl")]}

@@ -90,8 +90,14 @@ def _cache_key(version: str, request: str, driver_dir: Path) -> str:
     return re.sub(r"[^A-Za-z0-9._+-]", "_", version) + "-" + source_hash(driver_dir)
 
 
+ARTIFACT_MARK = "+artifact."  # a release artifact's resolved version: <its version>+artifact.<sha256 prefix>
+
+
 def is_checkout(version: str, request: str) -> bool:
-    """A local SDK checkout (rebuilt once per run), whatever version the resolver printed."""
+    """A local SDK checkout (rebuilt once per run), whatever version the resolver printed; not a release
+    artifact (an unpacked package is a folder too), whose build is keyed by its digest."""
+    if ARTIFACT_MARK in version:
+        return False
     return version.startswith("checkout:") or Path(request).is_dir()
 
 

@@ -9,7 +9,13 @@ module `milvus_cli`, command `milvus_cli`) in its own virtual environment.
         <build_dir>/build.json last.
 
 <sdk-request> is an exact version ("1.2.1", "v0.3.3"), a PEP 440 range
-(">=0.3,<0.4"), "latest", or the path of a local milvus_cli checkout.
+(">=0.3,<0.4"), "latest", the path of a local milvus_cli checkout, or the path
+of a release artifact: a milvus-cli wheel (.whl) or sdist (.tar.gz), checked by
+its METADATA / PKG-INFO without building (pypikit.artifact). An artifact
+resolves to "<its version>+artifact.<first 12 hex of its sha256>" and is
+installed as that very file, with today's dependencies first as for the newest
+release; build.json then says "source": "artifact" and "artifact": {"file",
+"digest": "sha256:..."} of the file.
 
 Old milvus-cli releases pin old pymilvus/grpcio versions that publish no
 wheels for a current Python (0.3.x needs grpcio<=1.48, wheels up to cp310).
@@ -107,8 +113,20 @@ def checkout_version(path):
     return "checkout"
 
 
+def release_artifact(request):
+    """The artifact `request` names (pypikit.artifact: checked, or one line and exit), or None."""
+    if not (request and os.path.isfile(request)):
+        return None
+    from pypikit import artifact  # the harness's interpreter has packaging
+
+    return artifact(PACKAGE, request)
+
+
 def resolve(request):
     request = (request or "").strip()
+    found = release_artifact(request)
+    if found:  # the digest keys the build cache: a rebuilt file with the same version is a new build
+        return "%s+artifact.%s" % (found["version"], found["digest"][len("sha256:"):][:12])
     if request and os.path.isdir(request):
         if not (os.path.isfile(os.path.join(request, "setup.py"))
                 or os.path.isfile(os.path.join(request, "pyproject.toml"))):
@@ -242,8 +260,11 @@ def build(request, build_dir):
     if os.path.exists(build_json):
         os.remove(build_json)
     is_checkout = os.path.isdir(request)
+    release = release_artifact(request)
     if is_checkout:
         target, source = os.path.abspath(request), "checkout"
+    elif release:  # exactly that file; today's dependencies first, its era's if they do not start (as for a release)
+        target, source = release["path"], "artifact"
     else:
         version = resolve(request)
         target, source = "%s==%s" % (PACKAGE, version), "pypi"
@@ -311,8 +332,9 @@ def build(request, build_dir):
                         capture_output=True, text=True).stdout.strip()
     from pypikit import artifact_of  # the harness's interpreter has packaging; older ones need not
 
-    info = {"sdk_version": got, "source": source, "python": py,
-            "artifact": artifact_of(Path(build_dir) / "pip-report.json", PACKAGE)}
+    info = {"sdk_version": release["version"] if release else got, "source": source, "python": py,
+            "artifact": {"file": release["file"], "digest": release["digest"]} if release
+            else artifact_of(Path(build_dir) / "pip-report.json", PACKAGE)}
     if cutoff_used:
         info["dependencies_uploaded_prior_to"] = cutoff_used
     if repairs:

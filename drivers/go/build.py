@@ -6,19 +6,33 @@
 <flavour> is a folder beside this file holding a driver's main.go (sdk-go,
 client-v2). <sdk-request> is an exact version (2.4.2 or v2.4.2), "latest", a
 range (">=2.3,<2.5", "~2.4", "^2.3", "2.4.*", "2.4"), another Go module query
-(a branch or commit), or the path of a local checkout of the SDK.
+(a branch or commit), the path of a local checkout of the SDK (a folder), or
+the path of a release ARTIFACT: a Go module zip as the Go module proxy serves
+it (any file, or a path ending in .zip; every entry under
+"<module>@v<version>/", e.g. github.com/milvus-io/milvus-sdk-go/v2@v2.4.2/go.mod;
+`go mod download -json <module>@<version>` prints the Zip path of one). resolve
+checks it without building (the prefix's module and the root go.mod's module
+line must be the flavour's module, the version a semantic version) and prints
+"<version>+artifact.<first 12 hex of the zip's sha256>".
 
 build writes a Go module into <build_dir>/src (main.go, direct/main.go, a
 copy of ../common, go.mod requiring the SDK at the version, or a replace
-directive pointing at the checkout), runs go get / go mod tidy / go build with
-GOFLAGS=-mod=mod and the user's module and build caches (shared by all
-builds), and leaves the binaries at <build_dir>/driver and <build_dir>/direct
-(the plain-program baseline of `python -m conformance.bench`, same module and
-go.mod) and, last, <build_dir>/build.json (with the GOMODCACHE, GOCACHE and
-GOPATH it used: repro.py's programs take go.mod/go.sum from <build_dir>/src and
-build offline from those caches).
+directive pointing at the checkout or, for an artifact, at the zip's files
+extracted into <build_dir>/sdk, required at the zip's own version so that its
+dependencies resolve as for that release; no registry copy of the SDK), runs
+go get / go mod tidy / go build with GOFLAGS=-mod=mod and the user's module
+and build caches (shared by all builds), and leaves the binaries at
+<build_dir>/driver and <build_dir>/direct (the plain-program baseline of
+`python -m conformance.bench`, same module and go.mod) and, last,
+<build_dir>/build.json (with the GOMODCACHE, GOCACHE and GOPATH it used:
+repro.py's programs take go.mod/go.sum from <build_dir>/src and build offline
+from those caches). An artifact build records "source": "artifact" and
+"artifact": {"file", "digest": "sha256:<hex of the zip file>", "h1": <the
+zip's go.sum hash, equal to a registry build's for the same release>}.
 """
 
+import base64
+import hashlib
 import json
 import os
 import pwd
@@ -27,6 +41,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import zipfile
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -257,17 +272,82 @@ def as_path(request: str):
     return path if path.is_dir() else None
 
 
+def as_artifact(request: str):
+    """The module zip a request names (an existing file, or any *.zip path), or None."""
+    req = request.strip()
+    path = Path(os.path.expanduser(req))
+    return path if req and (path.is_file() or req.endswith(".zip")) else None
+
+
+def read_artifact(flavour: dict, path: Path) -> dict:
+    """Check a Go module zip without building: {prefix, version, sha256, h1}, or a one-line Failure."""
+    module = flavour["module"]
+
+    def bad(why: str) -> Failure:
+        return Failure(f"{path} is not a Go module zip of {module} ({why})")
+
+    if not path.is_file():
+        raise Failure(f"{path}: no such file (a Go module zip of {module} was expected)")
+    data = path.read_bytes()
+    try:
+        with zipfile.ZipFile(path) as z:
+            names = [n for n in z.namelist() if not n.endswith("/")]
+            m = re.match(r"^([^@/][^@]*)@([^/]+)/", names[0]) if names else None
+            if not m:
+                raise bad("its entries are not under a '<module>@<version>/' folder")
+            prefix, zmod, zver = m.group(0), m.group(1), m.group(2)
+            if any(not n.startswith(prefix) or ".." in n.split("/") for n in names):
+                raise bad(f"its entries are not all under {prefix!r}")
+            if zmod != module:
+                raise bad(f"its entries are under {prefix!r}: a zip of {zmod}")
+            if not zver.startswith("v") or not SEMVER.match(zver):
+                raise bad(f"{zver!r} in its entry prefix is not a semantic version")
+            if prefix + "go.mod" not in names:
+                raise bad(f"no go.mod at {prefix!r}")
+            gomod = z.read(prefix + "go.mod").decode("utf-8", "replace")
+            declared = re.search(r"^module\s+\"?([^\s\"]+)", gomod, re.M)
+            if not declared or declared.group(1) != module:
+                raise bad(f"its go.mod declares module {declared.group(1) if declared else None!r}")
+            # go.sum's h1: hash of the zip (golang.org/x/mod/sumdb/dirhash.HashZip), to compare with a registry build
+            summary = "".join(f"{hashlib.sha256(z.read(n)).hexdigest()}  {n}\n" for n in sorted(names))
+    except zipfile.BadZipFile:
+        raise bad("not a zip archive") from None
+    try:
+        check_min(flavour, strip_v(zver))
+    except Failure as exc:
+        raise Failure(f"{path}: {exc}") from None
+    return {"prefix": prefix, "version": strip_v(zver), "sha256": hashlib.sha256(data).hexdigest(),
+            "h1": "h1:" + base64.b64encode(hashlib.sha256(summary.encode()).digest()).decode()}
+
+
+def extract_artifact(path: Path, prefix: str, dest: Path) -> Path:
+    """The zip's files without their '<module>@<version>/' prefix, as the module's folder."""
+    shutil.rmtree(dest, ignore_errors=True)
+    with zipfile.ZipFile(path) as z:
+        for name in z.namelist():
+            if not name.endswith("/"):
+                target = dest / name[len(prefix):]
+                target.parent.mkdir(parents=True, exist_ok=True)
+                target.write_bytes(z.read(name))
+    return dest.resolve()
+
+
 def build(flavour_name: str, flavour: dict, request: str, build_dir: Path) -> None:
     module = flavour["module"]
     path = as_path(request)
-    checkout = None
+    artifact = as_artifact(request) if path is None else None
+    checkout = local = art = None  # local: the folder the SDK module is replaced by
+    build_dir.mkdir(parents=True, exist_ok=True)
     if path is not None:
-        checkout = checkout_module_dir(flavour, path)
+        checkout = local = checkout_module_dir(flavour, path)
         version = checkout_version(flavour, checkout)
+    elif artifact is not None:
+        art = read_artifact(flavour, artifact)
+        version = art["version"]
+        local = extract_artifact(artifact, art["prefix"], build_dir / "sdk")
     else:
         version = resolve(flavour, request)
 
-    build_dir.mkdir(parents=True, exist_ok=True)
     src = build_dir / "src"
     src.mkdir(exist_ok=True)
     sync_tree(HERE / "common", src / "common")
@@ -282,12 +362,14 @@ def build(flavour_name: str, flavour: dict, request: str, build_dir: Path) -> No
         "",
         "replace milvus-conformance/drivers/go/common => ./common",
     ]
-    if checkout:
+    if local:
         major = re.search(r"/v(\d+)$", module)
         placeholder = f"v{major.group(1)}.0.0" if major else "v0.0.0"  # any version: the replace wins
-        gomod[4:5] = [f"require (\n\tmilvus-conformance/drivers/go/common v0.0.0\n\t{module} {placeholder}\n)"]
-        gomod.append(f"replace {module} => {checkout}")
-        gomod += checkout_local_replaces(checkout)
+        pinned = f"v{version}" if art else placeholder  # an artifact's own version, as if released
+        gomod[4:5] = [f"require (\n\tmilvus-conformance/drivers/go/common v0.0.0\n\t{module} {pinned}\n)"]
+        gomod.append(f"replace {module} => {local}")
+        if checkout:  # a released module's own replaces never apply to its users
+            gomod += checkout_local_replaces(checkout)
     new_mod = "\n".join(gomod) + "\n"
     # Keep a previous resolution (go.sum and the requires tidy added) when
     # nothing changed: that makes a checkout's rebuild incremental.
@@ -295,7 +377,7 @@ def build(flavour_name: str, flavour: dict, request: str, build_dir: Path) -> No
     if not stamp.exists() or stamp.read_text() != new_mod or not (src / "go.sum").exists():
         (src / "go.mod").write_text(new_mod)
         (src / "go.sum").unlink(missing_ok=True)
-        if not checkout:
+        if not local:
             go(["get", f"{module}@v{version}"], cwd=src, capture=False)
         go(["mod", "tidy"], cwd=src, capture=False)
         stamp.write_text(new_mod)
@@ -304,12 +386,15 @@ def build(flavour_name: str, flavour: dict, request: str, build_dir: Path) -> No
     stamp_flag = f"-X milvus-conformance/drivers/go/common.stampedSDKVersion={version}"
     go(["build", "-o", str(build_dir / "driver"), "-ldflags", f"-s -w {stamp_flag}", "."], cwd=src, capture=False)
     go(["build", "-o", str(build_dir / "direct"), "-ldflags", "-s -w", "./direct"], cwd=src, capture=False)
-    info = {"sdk_version": version, "source": "checkout" if checkout else "go", "module": module,
+    info = {"sdk_version": version, "source": "checkout" if checkout else "artifact" if art else "go", "module": module,
             "go": go(["env", "GOVERSION"], cwd=src).strip(),
             # the caches this build filled: repro.py's programs build offline from them
             "go_env": json.loads(go(["env", "-json", "GOMODCACHE", "GOCACHE", "GOPATH"], cwd=src))}
     if checkout:
         info["path"] = str(checkout)
+    elif art:
+        info["path"] = str(artifact.resolve())
+        info["artifact"] = {"file": artifact.name, "digest": "sha256:" + art["sha256"], "h1": art["h1"]}
     else:  # the module zip's hash the build verified (go.sum), as the Go proxy serves it
         line = next((l for l in (src / "go.sum").read_text().splitlines()
                      if l.startswith(f"{module} v{version} h1:")), "")
@@ -339,8 +424,12 @@ def main(argv) -> int:
             print(json.dumps({"versions": versions(flavour, request)}))
         elif cmd == "resolve":
             path = as_path(request)
+            artifact = as_artifact(request) if path is None else None
             if path is not None:
                 version = checkout_version(flavour, checkout_module_dir(flavour, path))
+            elif artifact is not None:  # the digest suffix keys the harness's build cache by the zip
+                art = read_artifact(flavour, artifact)
+                version = f"{art['version']}+artifact.{art['sha256'][:12]}"
             else:
                 version = resolve(flavour, request)
             print(json.dumps({"version": version}))

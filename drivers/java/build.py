@@ -4,7 +4,15 @@
     python build.py build   [--flavour v1|v2] <sdk-request> <build_dir>
 
 <sdk-request> is a milvus-sdk-java version ("2.6.22"), "latest", a range
-(">=2.4,<2.6", "2.5.*"), or the path of a local checkout of milvus-sdk-java.
+(">=2.4,<2.6", "2.5.*"), the path of a local checkout of milvus-sdk-java, or
+the path of a release artifact: a milvus-sdk-java jar FILE (any name), i.e.
+a zip holding META-INF/maven/io.milvus/milvus-sdk-java/pom.properties (its
+version) and pom.xml. resolve validates it without building and prints
+"<version>+artifact.<first 12 hex of its sha256>"; build puts exactly that
+jar into lib/ and resolves the dependencies its own pom.xml declares, as
+Maven does for a released version (the registry's jar and pom of that
+version are not used), then writes build.json with "source": "artifact" and
+"artifact": {"file": <name>, "digest": "sha256:<hex of the file>"}.
 
 The build writes, in <build_dir>:
     pom.xml        the SDK (io.milvus:milvus-sdk-java) + gson + slf4j-simple
@@ -28,6 +36,7 @@ import subprocess
 import sys
 import time
 import xml.etree.ElementTree as ET
+import zipfile
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -176,15 +185,48 @@ def as_path(req: str) -> Path:
     return Path(os.path.expanduser(req)) if req.startswith("~/") else Path(req)
 
 
+def read_artifact(req: str) -> tuple[str, str, bytes]:
+    """A release artifact (a jar file) -> (declared version, sha256 hex, its embedded pom.xml);
+    a BuildError naming the file when it is not a milvus-sdk-java jar."""
+    path, want, meta = as_path(req), f"a jar of {GROUP}:{ARTIFACT}", f"META-INF/maven/{GROUP}/{ARTIFACT}/"
+    try:
+        digest = hashlib.sha256(path.read_bytes()).hexdigest()
+        with zipfile.ZipFile(path) as z:
+            names = set(z.namelist())
+            if meta + "pom.properties" not in names or meta + "pom.xml" not in names:
+                # Name what the jar is instead (Maven writes META-INF/maven/<group>/<artifact>/pom.properties).
+                other = sorted(":".join(n.split("/")[2:4]) for n in names
+                               if n.startswith("META-INF/maven/") and n.endswith("/pom.properties"))
+                raise BuildError(f"{req} is not {want} (" + (f"its META-INF/maven names {', '.join(other)})" if other
+                                 else f"it has no {meta}pom.properties and pom.xml)"))
+            props = dict(l.split("=", 1) for l in z.read(meta + "pom.properties").decode("utf-8", "replace").splitlines()
+                         if "=" in l and not l.startswith("#"))
+            pom = z.read(meta + "pom.xml")
+            if not any(n.endswith(".class") for n in names):
+                raise BuildError(f"{req} is not {want} (it holds no classes: a -sources or -javadoc jar?)")
+    except zipfile.BadZipFile:
+        raise BuildError(f"{req} is not {want} (not a zip file)") from None
+    except OSError as e:
+        raise BuildError(f"cannot read {req}: {e.strerror or e}") from None
+    version = props.get("version", "").strip()
+    if not re.match(r"^\d+(\.\d+)+([.-][\w.-]+)?$", version):
+        raise BuildError(f"{req} is not {want} (its pom.properties version {version!r} is not a version)")
+    return version, digest, pom
+
+
 def resolve(request: str, flavour: str) -> tuple[str, str]:
-    """-> (version, source) where source is "maven" or "checkout"."""
+    """-> (version, source) where source is "maven", "checkout" or "artifact"."""
     req = request.strip()
     if req and as_path(req).is_dir():
         version = checkout_version(as_path(req).resolve())
         check_flavour(version, flavour)
         return version, "checkout"
-    if req and (os.sep in req or req.startswith(".")):
-        raise BuildError(f"{req}: no such directory (a local checkout of {ARTIFACT} was expected)")
+    if req and as_path(req).is_file():
+        version = read_artifact(req)[0]
+        check_flavour(version, flavour)
+        return version, "artifact"
+    if req and (os.sep in req or req.startswith(".") or req.endswith(".jar")):
+        raise BuildError(f"{req}: no such file or directory (a {ARTIFACT} jar or a local checkout was expected)")
     versions = published_versions()
     if req.lower() in ("", "latest", "*"):
         candidates = [v for v in versions if not is_prerelease(v)]
@@ -217,14 +259,16 @@ def check_flavour(version: str, flavour: str) -> None:
 # ------------------------------------------------------------------ build
 
 
-def pom_xml(version: str | None) -> str:
-    deps = []
-    if version is not None:
-        deps.append((GROUP, ARTIFACT, version))
+def pom_xml(sdk: tuple | None, repo: Path | None = None) -> str:
+    """sdk: (group, artifact, version[, type]) of the SDK dependency; repo: a file repository holding it."""
+    deps = [sdk] if sdk else []
     deps += [GSON, ("org.slf4j", "slf4j-api", SLF4J), ("org.slf4j", "slf4j-simple", SLF4J)]
     dep_xml = "\n".join(
-        f"    <dependency><groupId>{g}</groupId><artifactId>{a}</artifactId><version>{v}</version></dependency>"
-        for g, a, v in deps)
+        f"    <dependency><groupId>{d[0]}</groupId><artifactId>{d[1]}</artifactId><version>{d[2]}</version>"
+        + (f"<type>{d[3]}</type>" if len(d) > 3 else "") + "</dependency>"
+        for d in deps)
+    repo_xml = (f"\n  <repositories><repository><id>sdk-artifact</id><url>{repo.as_uri()}</url></repository>"
+                "</repositories>" if repo else "")
     return f"""<?xml version="1.0" encoding="UTF-8"?>
 <!-- Written by drivers/java/build.py: the runtime class path of a Java driver. -->
 <project xmlns="http://maven.apache.org/POM/4.0.0">
@@ -235,7 +279,7 @@ def pom_xml(version: str | None) -> str:
   <packaging>pom</packaging>
   <properties>
     <project.build.sourceEncoding>UTF-8</project.build.sourceEncoding>
-  </properties>
+  </properties>{repo_xml}
   <dependencies>
 {dep_xml}
   </dependencies>
@@ -281,6 +325,29 @@ def build_checkout(path: Path, lib: Path) -> None:
     shutil.copy2(jar, lib / jar.name)
 
 
+def artifact_dependency(pom: bytes, version: str, digest: str, repo: Path) -> tuple:
+    """The artifact's own pom.xml, published in a file repository in the build folder under a
+    coordinate of its own (packaging pom): depending on it, Maven resolves the SDK's dependencies as
+    for a released version (properties, parent, scopes, exclusions, mediation at the same depth),
+    while ~/.m2's registry jar and pom of that version, which would shadow io.milvus's own
+    coordinate, play no part. -> the dependency tuple for pom_xml."""
+    pom = pom.replace(b"${project.version}", version.encode())  # a sibling's version stays the SDK's
+    root = ET.fromstring(pom)
+    ns = root.tag[1:].split("}")[0] if root.tag.startswith("{") else ""
+    if ns:  # write the POM namespace back as the default one (Maven reads no ns0: prefixes)
+        ET.register_namespace("", ns)
+    ET.register_namespace("xsi", "http://www.w3.org/2001/XMLSchema-instance")
+    # The version carries the digest: Maven caches what it takes from the file repository in ~/.m2.
+    dep = ("milvusconf.artifact", ARTIFACT, f"{version}-{digest[:12]}", "pom")
+    for tag, value in (("groupId", dep[0]), ("artifactId", dep[1]), ("version", dep[2]), ("packaging", "pom")):
+        el = root.find(f"{{{ns}}}{tag}" if ns else tag)
+        (el if el is not None else ET.SubElement(root, f"{{{ns}}}{tag}" if ns else tag)).text = value
+    out = repo / dep[0].replace(".", "/") / dep[1] / dep[2] / f"{dep[1]}-{dep[2]}.pom"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_bytes(ET.tostring(root, encoding="utf-8", xml_declaration=True))
+    return dep
+
+
 def build(request: str, build_dir: Path, flavour: str) -> None:
     version, source = resolve(request, flavour)
     build_dir.mkdir(parents=True, exist_ok=True)
@@ -289,17 +356,32 @@ def build(request: str, build_dir: Path, flavour: str) -> None:
     if lib.exists():
         shutil.rmtree(lib)
     lib.mkdir()
-    (build_dir / "pom.xml").write_text(pom_xml(None if source == "checkout" else version))
     info = {"sdk_version": version, "source": source, "flavour": flavour,
             "artifact": f"{GROUP}:{ARTIFACT}"}
+    extra = []
+    if source == "artifact":
+        path = as_path(request.strip()).resolve()
+        _, digest, pom = read_artifact(request.strip())
+        repo = build_dir / "artifact-repo"
+        shutil.rmtree(repo, ignore_errors=True)
+        (build_dir / "pom.xml").write_text(pom_xml(artifact_dependency(pom, version, digest, repo), repo))
+        # offline first must still read the file repository; pom: only the jars go into lib/
+        extra = ["-Daether.offline.protocols=file", "-DexcludeTypes=pom"]
+        info["artifact"] = {"file": path.name, "digest": "sha256:" + digest}
+    else:
+        (build_dir / "pom.xml").write_text(pom_xml(None if source == "checkout" else (GROUP, ARTIFACT, version)))
     if source == "checkout":
         checkout = as_path(request.strip()).resolve()
         build_checkout(checkout, lib)
         info["checkout"] = str(checkout)
     log(f"copying {ARTIFACT} {version} and its runtime dependencies into {lib}")
-    copy_dependencies(build_dir, lib)
+    copy_dependencies(build_dir, lib, extra)
     jar = lib / f"{ARTIFACT}-{version}.jar"
-    if jar.exists():  # the jar the driver runs with, as Maven Central served it
+    if source == "artifact":  # exactly that file, under the name Maven would give it
+        shutil.copyfile(path, jar)
+        if hashlib.sha256(jar.read_bytes()).hexdigest() != digest:
+            raise BuildError(f"{request} changed while it was being built")
+    elif jar.exists():  # the jar the driver runs with, as Maven Central served it
         info["artifact"] = {"file": jar.name, "digest": "sha256:" + hashlib.sha256(jar.read_bytes()).hexdigest()}
 
     # Compile the driver (run.sh owns the source list and the class folder naming).
@@ -346,6 +428,9 @@ def main(argv: list[str]) -> int:
             if source == "checkout":
                 # The harness keys (and rebuilds per run) a checkout by its path.
                 version = "checkout:" + str(as_path(a.sdk.strip()).resolve())
+            elif source == "artifact":
+                # The digest keys the harness's build cache: a rebuilt jar of the same version is a new build.
+                version += "+artifact." + read_artifact(a.sdk.strip())[1][:12]
             print(json.dumps({"version": version}))
         else:
             if not a.build_dir:

@@ -10,9 +10,27 @@
 
 <sdk-request> is an exact version ("2.6.17"), an npm range or tag ("2.5",
 ">=2.4 <2.6", "^2.4", "latest"), a PEP 440-style range (">=2.4,<2.6": commas
-become spaces), or the path of a local checkout of milvus-sdk-node. A checkout
-is built in place when needed (npm install + npm run build, skipped when dist/
-is newer than the sources) and installed into build_dir as a link.
+become spaces), the path of a local checkout of milvus-sdk-node, or the path
+of a release artifact (the release gate tests the very file it publishes):
+
+- an npm package tarball (what `npm pack` makes: a gzip tar holding
+  package/package.json), any file name;
+- an unpacked built package: a directory holding package.json and the built
+  entry point its "main" names (dist/milvus), i.e. the tarball extracted. A
+  directory with .git or tsconfig.json is a source checkout instead.
+
+An artifact is validated without building (package.json must name
+@zilliz/milvus2-sdk-node with a semver version) and resolves to
+"<version>+artifact.<first 12 hex of its digest>", so a rebuilt artifact of
+the same version is a new build. It is npm-installed as it is (a directory with
+--install-links: copied, not linked), its dependencies resolved from npm as for
+a released version. build.json records "source": "artifact" and "artifact":
+{"file", "digest"}: "sha256:<hex>" of the tarball file, or for a directory the
+sha256 of its sorted lines "<relative path>\0<sha256 of the file>\n"
+(node_modules left out: npm never packs it).
+
+A checkout is built in place when needed (npm install + npm run build, skipped
+when dist/ is newer than the sources) and installed into build_dir as a link.
 
 The driver program itself (driver.js) runs from the driver folder and loads
 the SDK from build_dir, so editing driver.js never leaves a stale copy in the
@@ -21,10 +39,12 @@ cache.
 
 import json
 import os
+import hashlib
 import re
 import shutil
 import subprocess
 import sys
+import tarfile
 import time
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 from buildkit import fail, main  # noqa: E402
@@ -64,7 +84,73 @@ def version_key(v: str):
 
 
 def is_checkout(request: str) -> bool:
-    return os.path.isdir(request)
+    return os.path.isdir(request) and not is_unpacked(request)
+
+
+SEMVER = re.compile(r"^\d+\.\d+\.\d+(-[0-9A-Za-z.-]+)?(\+[0-9A-Za-z.-]+)?$")
+
+
+def is_unpacked(path: str) -> bool:
+    """An extracted npm pack tarball, not a source checkout: npm packs only dist/ (the "files" field),
+    never the .git or tsconfig.json a checkout that `npm run build` needs has."""
+    return os.path.isfile(os.path.join(path, "package.json")) and not any(
+        os.path.exists(os.path.join(path, name)) for name in (".git", "tsconfig.json"))
+
+
+def has_entry(root: str, main: str) -> bool:
+    """Whether `main` resolves as require() would: the file, main.js or main/index.js."""
+    base = os.path.join(root, main)
+    return any(os.path.isfile(p) for p in (base, base + ".js", os.path.join(base, "index.js")))
+
+
+def tree_digest(root: str) -> str:
+    """sha256 of the sorted lines "<relative path>\\0<sha256 of the file>\\n" (node_modules is no part of a package)."""
+    lines = []
+    for dirpath, dirnames, filenames in os.walk(root):
+        dirnames[:] = [d for d in dirnames if d != "node_modules"]
+        for name in filenames:
+            path = os.path.join(dirpath, name)
+            with open(path, "rb") as f:
+                lines.append(f"{os.path.relpath(path, root).replace(os.sep, '/')}\0{hashlib.sha256(f.read()).hexdigest()}\n")
+    return hashlib.sha256("".join(sorted(lines)).encode()).hexdigest()
+
+
+def artifact(request: str):
+    """(version, sha256 hex) of the release artifact `request` names, validated without building;
+    None when the request is no artifact (a version, a range or a source checkout)."""
+    if os.path.isfile(request):
+        what, pkg = "an npm package tarball", None
+        try:
+            with tarfile.open(request, "r:gz") as tar:
+                pkg = json.load(tar.extractfile("package/package.json"))
+        except KeyError:
+            fail(f"{request} is not {what} of {PACKAGE} (no package/package.json in it)")
+        except Exception as exc:  # noqa: BLE001 - whatever tarfile, gzip or json raise: not a package tarball
+            fail(f"{request} is not {what} of {PACKAGE} ({exc or type(exc).__name__})")
+        with open(request, "rb") as f:
+            digest = hashlib.sha256(f.read()).hexdigest()
+    elif os.path.isdir(request) and is_unpacked(request):
+        what = "an unpacked built package"
+        try:
+            with open(os.path.join(request, "package.json"), encoding="utf-8") as f:
+                pkg = json.load(f)
+        except ValueError as exc:
+            fail(f"{request} is not {what} of {PACKAGE} (its package.json is not JSON: {exc})")
+        digest = None
+    else:
+        return None
+    pkg = pkg if isinstance(pkg, dict) else {}
+    if pkg.get("name") != PACKAGE:
+        fail(f"{request} is not {what} of {PACKAGE} (its package.json names {pkg.get('name')!r})")
+    version = pkg.get("version")
+    if not isinstance(version, str) or not SEMVER.match(version):
+        fail(f"{request} is not {what} of {PACKAGE} (its package.json version {version!r} is not semver)")
+    if digest is None:
+        main = pkg.get("main") or "index.js"
+        if not has_entry(request, main):
+            fail(f"{request} is not {what} of {PACKAGE} (no built entry point {main!r}, its package.json's main)")
+        digest = tree_digest(request)
+    return version, digest
 
 
 def checkout_info(path: str) -> dict:
@@ -87,10 +173,14 @@ def npm_request(request: str) -> str:
 
 
 def resolve(request: str) -> str:
+    found = artifact(request)
+    if found:
+        return f"{found[0]}+artifact.{found[1][:12]}"  # the digest keys the build cache
     if is_checkout(request):
         return checkout_info(os.path.abspath(request)).get("version") or "0.0.0-local"
     if request.startswith((".", "/", "~")) or os.sep in request:
-        fail(f"{request}: no such directory (a local checkout of milvus-sdk-node) and not a version")
+        fail(f"{request}: no such file or directory (an npm pack tarball, an unpacked package or a "
+             "local checkout of milvus-sdk-node) and not a version")
     req = npm_request(request)
     if not req:
         fail("empty SDK version request")
@@ -141,8 +231,7 @@ def build_checkout(src: str, build_dir: str) -> str:
     scripts = pkg.get("scripts") or {}
     dist = os.path.join(src, "dist")
     main = pkg.get("main") or "dist/milvus"
-    has_main = os.path.exists(os.path.join(src, main)) or os.path.exists(os.path.join(src, main + ".js")) \
-        or os.path.exists(os.path.join(src, main, "index.js"))
+    has_main = has_entry(src, main)
     node_modules = os.path.join(src, "node_modules")
     lock_stamp = os.path.join(node_modules, ".package-lock.json")
     need_deps = not os.path.isdir(node_modules) or (
@@ -190,17 +279,27 @@ def write_json(path: str, data: dict) -> None:
 
 def build(request: str, build_dir: str) -> None:
     build_dir = os.path.abspath(build_dir)
-    version = None if is_checkout(request) else resolve(request)  # fail before touching build_dir
+    found = artifact(request)
+    version = None if found or is_checkout(request) else resolve(request)  # fail before touching build_dir
     os.makedirs(build_dir, exist_ok=True)
     build_json = os.path.join(build_dir, "build.json")
     if os.path.exists(build_json):
         os.remove(build_json)  # written again last: a half-done build never looks complete
+    if found:  # a clean install: npm would keep an earlier copy installed from the same path
+        shutil.rmtree(os.path.join(build_dir, "node_modules"), ignore_errors=True)
+        for name in ("package.json", "package-lock.json"):
+            if os.path.exists(os.path.join(build_dir, name)):
+                os.remove(os.path.join(build_dir, name))
     pkg_json = os.path.join(build_dir, "package.json")
     if not os.path.exists(pkg_json):
         write_json(pkg_json, {"name": "milvus-conformance-node-driver-build", "private": True,
                               "version": "0.0.0", "description": "SDK install for drivers/node"})
     t0 = time.time()
-    if is_checkout(request):
+    flags = []
+    if found:
+        version, spec, source = found[0], os.path.abspath(request), "artifact"
+        flags = ["--install-links"]  # a directory is copied as npm would pack it, not linked
+    elif is_checkout(request):
         src = os.path.abspath(request)
         version = build_checkout(src, build_dir)
         spec = src
@@ -209,7 +308,7 @@ def build(request: str, build_dir: str) -> None:
         spec = f"{PACKAGE}@{version}"
         source = "npm"
     sys.stderr.write(f"[build] npm install {spec} into {build_dir}\n")
-    proc = run([npm(), "install", "--no-audit", "--no-fund", "--no-update-notifier", spec], cwd=build_dir)
+    proc = run([npm(), "install", "--no-audit", "--no-fund", "--no-update-notifier", *flags, spec], cwd=build_dir)
     if proc.returncode != 0:
         fail(f"npm install {spec} failed (exit {proc.returncode}); see the output above")
     # Check that it loads under this Node, with stdout kept clean.
@@ -228,6 +327,10 @@ def build(request: str, build_dir: str) -> None:
         pass
     info = {"sdk_version": version, "source": source, "node": node_version(),
             "build_seconds": round(time.time() - t0, 1), "artifact": lock_artifact(build_dir)}
+    if found:
+        info["artifact"] = {"file": os.path.basename(spec), "digest": f"sha256:{found[1]}"}
+        if os.path.isdir(spec):
+            info["artifact"]["digest_of"] = "sorted lines '<relative path>\\0<sha256 of the file>\\n'"
     if source == "checkout":
         info["checkout"] = spec
     write_json(build_json, info)
