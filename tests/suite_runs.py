@@ -28,6 +28,12 @@ class SuiteRun:
                 if o["outcome"] == "skip" and "which is taken" in o["message"]}
 
 
+def messages(run: SuiteRun, cells) -> "dict[str, str]":
+    """What each of these cells said (for an assertion message: why an outcome differs)."""
+    return {f"{o['scenario']['id']}[{o['driver']}]": (o.get("message") or "")[:600]
+            for o in run.results["outcomes"] if f"{o['scenario']['id']}[{o['driver']}]" in cells}
+
+
 def differences(a: SuiteRun, b: SuiteRun) -> dict:
     """Cells whose outcomes differ, leaving out those a taken port explains."""
     explained = a.port_taken_skips() | b.port_taken_skips()

@@ -3,7 +3,7 @@ servers shared across workers and one merged report."""
 
 import pytest
 
-from suite_runs import differences
+from suite_runs import differences, messages
 
 pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("documented_ports")]
 
@@ -13,7 +13,8 @@ def test_parallel_and_serial_runs_agree(run_suite):
     serial = run_suite(*common)
     parallel = run_suite(*common, "-n", "2")
     assert set(serial.outcomes()) == set(parallel.outcomes())
-    assert differences(serial, parallel) == {}
+    differ = differences(serial, parallel)
+    assert differ == {}, (differ, messages(serial, differ), messages(parallel, differ))
     assert len(parallel.outcomes()) >= 30
     # one merged report: every cell once, the servers both workers shared listed once per profile
     assert len(parallel.results["outcomes"]) == len(set(parallel.outcomes()))
@@ -27,7 +28,8 @@ def test_cells_run_in_the_background_give_the_outcomes_of_cells_run_one_by_one(r
               "call-after-restart or connect-while-paused or disconnect-while-stopped or blackhole")
     one_by_one = run_suite(*common, "--background", "0")
     background = run_suite(*common, "-n", "2")
-    assert differences(one_by_one, background) == {}
+    differ = differences(one_by_one, background)
+    assert differ == {}, (differ, messages(one_by_one, differ), messages(background, differ))
     assert len(background.outcomes()) == 8
     timing = {o["nodeid"]: o["timing"] for o in background.results["outcomes"]}
     assert all("background" not in t for t in

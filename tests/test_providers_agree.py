@@ -13,7 +13,7 @@ import pytest
 from conformance.paths import REPO_ROOT
 from conformance.servers.container import engine_unavailable_reason
 
-from suite_runs import differences
+from suite_runs import differences, messages
 
 pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("documented_ports")]
 
@@ -36,7 +36,8 @@ def test_embedded_container_and_uri_agree(run_suite, uri_server):
     common = ("--driver", "python", "--suite", "quick")
     embedded_run = run_suite(*common)
     container_run = run_suite(*common, "--server", "container")
-    assert differences(embedded_run, container_run) == {}
+    differ = differences(embedded_run, container_run)
+    assert differ == {}, (differ, messages(embedded_run, differ), messages(container_run, differ))
     embedded = embedded_run.outcomes()
     given = run_suite(*common, "--milvus-uri", f"http://127.0.0.1:{uri_server['grpc_port']}",
                       "--milvus-http-port", str(uri_server["http_port"])).outcomes()
