@@ -110,6 +110,7 @@ class Collector:
 
     def envelope(self, endpoints: dict, interrupted: bool) -> dict:
         spec_text = SPEC_FILE.read_bytes() if SPEC_FILE.exists() else b""
+        drivers = self.drivers()
         return {
             "format": 1,
             "suite": {"name": "milvus-conformance", "version": __version__, "protocol": PROTOCOL_VERSION},
@@ -120,11 +121,11 @@ class Collector:
             "peer_coverage": _peer_coverage(),
             "machine": {"platform": platform.platform(), "python": platform.python_version(),
                         "cpus": os.cpu_count()},
-            "provenance": self.provenance(endpoints),
+            "provenance": self.provenance(endpoints, drivers),
             "servers": {profile: {k: v for k, v in ep.to_json().items() if k not in ("password", "root_password")}
                         for profile, ep in endpoints.items()},
             "server_source": self.ctx.milvus_uri or f"{self.ctx.server} Milvus {self.ctx.milvus_version}",
-            "drivers": self.drivers(),
+            "drivers": drivers,
             "histories": self.histories(),
             "summary": self.summary(),
             "collection_errors": self.collection_errors,
@@ -136,10 +137,9 @@ class Collector:
                                                 key=lambda e: (e["scenario"]["file"], e.get("column", e["driver"])))),
         }
 
-    def provenance(self, endpoints: dict) -> dict:
-        """Where this run's verdicts come from: the suite's commit, the spec page, each SDK's exact version and
-        artifact digest, each server's version and digest, and the CI run when there is one."""
-        drivers = self.drivers()
+    def provenance(self, endpoints: dict, drivers: dict) -> dict:
+        """Where this run's verdicts come from: the suite's commit, each SDK's exact version and artifact digest
+        (`drivers`: the envelope's), each server's version and digest, and the CI run when there is one."""
         return {
             "suite": suite_commit(),
             "ci_run": ci_run_url(),

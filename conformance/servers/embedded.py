@@ -104,17 +104,21 @@ class EmbeddedServer:
             MILVUS_RUN_DIR=str(self.workdir / "run"),
             LD_LIBRARY_PATH=f"{dist.bin_dir}:{env.get('LD_LIBRARY_PATH', '')}",
         )
+        self._start_keeper([str(dist.executable), "run", "standalone"],
+                           f"milvus {self.version} profile {self.profile.name} ports {json.dumps(ports)}", env=env,
+                           # Milvus 2.3 writes this outside MILVUS_RUN_DIR and TMPDIR.
+                           remove_after=["/tmp/milvus/server_id_{pid}"])
+
+    def _start_keeper(self, command: list, banner: str, env=None, remove_after=()) -> None:
+        """The server `command`, owned by a keeper (keeper.py), its output appended to the log under a banner."""
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
         with open(self.log_path, "ab") as log:
-            log.write(f"--- milvus {self.version} profile {self.profile.name} ports {json.dumps(ports)}\n"
-                      .encode())
+            log.write(f"--- {banner}\n".encode())
         self.keeper = subprocess.Popen(
             [sys.executable, "-m", "conformance.servers.keeper", "--owner-pid", str(self.owner_pid),
              "--workdir", str(self.workdir), "--cwd", str(self.workdir), "--log", str(self.log_path),
              "--pid-file", str(self.workdir / "run" / "server.pid"),
-             # Milvus 2.3 writes this outside MILVUS_RUN_DIR and TMPDIR.
-             "--remove-after", "/tmp/milvus/server_id_{pid}", "--",
-             str(dist.executable), "run", "standalone"],
+             *[arg for path in remove_after for arg in ("--remove-after", path)], "--", *command],
             env=env, cwd=str(Path(__file__).resolve().parents[2]), start_new_session=True,
             stdin=subprocess.DEVNULL,
         )

@@ -10,7 +10,6 @@ that reason), and it has no HTTP port, so the HTTP scenarios skip on it."""
 import json
 import socket
 import subprocess
-import sys
 import time
 import venv
 from pathlib import Path
@@ -87,8 +86,9 @@ class LiteServer(EmbeddedServer):
         for _ in range(3):  # a port picked free can be taken before the server binds it
             port = self.fixed_port or (choose_ports(profile)["proxy_port"] if profile.grpc_port else free_ports(1)[0])
             (self.workdir / "run").mkdir(parents=True, exist_ok=True)
-            self._spawn_command([str(executable), "server", "--data-dir", str(self.workdir / "data"),
-                                 "--host", "127.0.0.1", "--port", str(port)], f"{LITE} {self.version} port {port}")
+            self._start_keeper([str(executable), "server", "--data-dir", str(self.workdir / "data"),
+                                "--host", "127.0.0.1", "--port", str(port)],
+                               f"{LITE} {self.version} port {port} profile {profile.name}")
             try:
                 self._wait_listening(port)
                 self._check_own_ports({"proxy_port": port})
@@ -104,16 +104,6 @@ class LiteServer(EmbeddedServer):
                                    "implementation": LITE, "stubs_pymilvus": STUBS_PYMILVUS,
                                    "artifact": installed_artifact(self.version)})
         raise last_error
-
-    def _spawn_command(self, command: list, banner: str) -> None:
-        self.log_path.parent.mkdir(parents=True, exist_ok=True)
-        with open(self.log_path, "ab") as log:
-            log.write(f"--- {banner} profile {self.profile.name}\n".encode())
-        self.keeper = subprocess.Popen(
-            [sys.executable, "-m", "conformance.servers.keeper", "--owner-pid", str(self.owner_pid),
-             "--workdir", str(self.workdir), "--cwd", str(self.workdir), "--log", str(self.log_path),
-             "--pid-file", str(self.workdir / "run" / "server.pid"), "--", *command],
-            cwd=str(Path(__file__).resolve().parents[2]), start_new_session=True, stdin=subprocess.DEVNULL)
 
     def _wait_listening(self, port: int) -> None:
         """Ready once its gRPC port accepts connections (it has no health endpoint of its own)."""
