@@ -15,24 +15,17 @@ from pathlib import Path
 
 from .errors import ConformanceError
 from .report.badges import write_badges
+from .report.columns import driver_and_version
 from .report.combine import combine
 from .report.diff import load
 from .report.html import render
-
-
-def _driver_of(name: str, info: dict) -> str:
-    """The driver a column belongs to: `python` for `python-3.0.2` (a version column), else the name."""
-    version = str((info.get("sdk") or {}).get("version") or "")
-    if info.get("instance_of"):
-        return info["instance_of"]
-    return name[: -len(version) - 1] if version and name.endswith(f"-{version}") else name
 
 
 def driver_pages(combined: dict) -> "dict[str, dict]":
     """driver -> the combined results restricted to that driver's columns (every version and server)."""
     pages = {}
     for column in combined["columns"]:
-        pages.setdefault(_driver_of(column["driver"], combined["drivers"].get(column["driver"]) or {}),
+        pages.setdefault(driver_and_version(column["driver"], combined["drivers"].get(column["driver"]) or {})[0],
                          []).append(column["column"])
     subsets = {}
     for base, names in pages.items():

@@ -232,7 +232,8 @@ class Background:
 
     # -- the item's side ---------------------------------------------------------
     def take(self, item) -> Optional[dict]:
-        """The cell's background result (waiting for it if it is running), or None: the item runs it."""
+        """The cell's background result (waiting for it if it is running), {"declined": why} when the
+        background left it to the item, or None: the item runs it."""
         key = unit_key(item)
         # while this process's slots still work through the queue they will come to it: the item waits
         # (taking it itself would run, one by one, cells the background runs side by side)
@@ -243,7 +244,7 @@ class Background:
         while True:
             found = self.claims.result(item.nodeid)
             if found is not None:
-                return None if "declined" in found else found
+                return found
             holder = self.claims.holder(key)
             if holder == INLINE or not holder or not alive(int(holder)):
                 return None  # run by the items, or its process is gone: the item runs it itself

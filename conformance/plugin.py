@@ -354,6 +354,10 @@ class ScenarioItem(pytest.Item):
         # run in the background already (conformance/overlap.py), or by this item now
         with self.clock.phase("background"):
             background = state.background.take(self) if state.background and is_background(self) else None
+        if background is not None and "declined" in background:
+            # why the background left it to this item (a stall there shows in the timing: say what it was)
+            self.record["background_declined"] = background["declined"]
+            background = None
         if background is not None:
             endpoint = Endpoint.from_json(background["endpoint"])
             self.record["timing_background"] = background["timing"]

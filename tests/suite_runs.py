@@ -30,7 +30,11 @@ class SuiteRun:
 
 def messages(run: SuiteRun, cells) -> "dict[str, str]":
     """What each of these cells said (for an assertion message: why an outcome differs)."""
-    return {f"{o['scenario']['id']}[{o['driver']}]": (o.get("message") or "")[:600]
+    def said(o):  # a flaky cell has no message of its own: what its attempts failed with
+        attempts = "; ".join(f"attempt {n}: {a['outcome']} {a.get('failure') or ''}"
+                             for n, a in enumerate(o.get("attempts") or [], 1))
+        return ((o.get("message") or "") + (" " + attempts if attempts else ""))[:900]
+    return {f"{o['scenario']['id']}[{o['driver']}]": said(o)
             for o in run.results["outcomes"] if f"{o['scenario']['id']}[{o['driver']}]" in cells}
 
 

@@ -9,14 +9,15 @@ becomes an error that names both runs, never one of them picked silently."""
 import time
 from typing import Optional
 
+from .columns import driver_and_version
 from .results import column_summary
 
 CONFLICT = "conflict"
 
 
 def _sdk_version(run: dict, column: str) -> str:
-    info = (run.get("drivers") or {}).get(column.split("@", 1)[0]) or {}
-    return str((info.get("sdk") or {}).get("version") or "")
+    driver = column.split("@", 1)[0]
+    return driver_and_version(driver, (run.get("drivers") or {}).get(driver) or {})[1]
 
 
 def _renames(runs: "list[dict]") -> "list[dict]":

@@ -16,11 +16,11 @@ cells apart (the server alone: never a regression). `python -m conformance.diff`
 renders this; the CI gate (gate.py) applies its policy to the same matching."""
 
 import json
-import re
 from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import ConformanceError
+from .columns import driver_and_version
 
 BEFORE_OK = ("pass", "xfail", "observed")
 BAD = ("fail", "error")
@@ -76,12 +76,6 @@ def load(path: str) -> dict:
         raise ConformanceError(f"not a results.json of this suite: {exc}", where=str(path))
 
 
-def _split_version(driver: str) -> "tuple[str, str]":
-    """python-3.0.2 -> (python, 3.0.2); go-client-v2 stays whole (a version starts with a digit)."""
-    match = re.fullmatch(r"(.+?)-(\d[\w.+-]*)", driver)
-    return (match[1], match[2]) if match else (driver, "")
-
-
 def columns(results: dict) -> "dict[str, Column]":
     """Column name -> Column, for the columns that have cells (as the gate always counted them)."""
     declared = {c["column"]: c for c in results.get("columns") or []}
@@ -96,10 +90,10 @@ def columns(results: dict) -> "dict[str, Column]":
     result = {}
     for name, entry in found.items():
         info = drivers.get(entry["driver"]) or {}
-        base, suffix = _split_version(entry["driver"])
         sdk = entry["sdk"] or info.get("sdk") or {}
+        base, version = driver_and_version(entry["driver"], {**info, "sdk": sdk})
         server = entry["server"] or (declared.get(name) or {}).get("server_version")
-        result[name] = Column(name=name, driver=info.get("instance_of") or base, sdk=str(sdk.get("version") or suffix),
+        result[name] = Column(name=name, driver=base, sdk=version,
                               sdk_name=str(sdk.get("name") or ""), server=str(server or ""), role=entry["role"])
     return result
 
