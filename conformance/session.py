@@ -24,7 +24,7 @@ class ProcessState:
         self.worker = worker
         self.pool = ServerPool(ctx.scratch_path / "servers", ctx.owner_pid, ctx.server_targets[0],
                                uri=ctx.milvus_uri, uri_http_port=ctx.milvus_http_port or None,
-                               provider=ctx.milvus_provider)
+                               provider=ctx.milvus_provider, failed_logs=ctx.report_path / "logs")
         self.processes: "dict[str, DriverProcess]" = {}
         self.background = None  # cells that mostly wait, run side by side (conformance/overlap.py)
 

@@ -8,9 +8,12 @@ but never answers, like a hung server."""
 import os
 import signal
 import time
+from pathlib import Path
 
 from ..errors import ServerStartError
 from ..servers.embedded import EmbeddedServer, choose_ports
+
+STATE_WAIT_SECONDS = 5  # SIGSTOP/SIGCONT reach every thread in milliseconds; more is a harness problem
 
 
 class _SameAddress(EmbeddedServer):
@@ -51,6 +54,10 @@ class ServerControl:
         if not pid:
             raise ServerStartError("the private server has no process to signal")
         os.kill(pid, sig)
+        # kill() returns before the signal has reached every thread: a thread running on the other core
+        # goes on for a moment (long enough, on a loaded machine, to answer a connection made next).
+        # The step's next connection must meet a frozen server, as `docker pause` (cgroup freezer) gives.
+        _wait_until_threads(pid, stopped=sig == signal.SIGSTOP)
 
     @property
     def _native(self) -> bool:
@@ -104,3 +111,31 @@ class ServerControl:
             self._resume()
         self.server.stop()
         self.running = False
+
+
+def _thread_states(pid: int) -> "list[str]":
+    """The scheduler state letter of each thread of `pid` (/proc/PID/task/TID/stat, after the name)."""
+    states = []
+    for stat in Path(f"/proc/{pid}/task").glob("*/stat"):
+        try:
+            states.append(stat.read_text().rsplit(")", 1)[1].split()[0])
+        except (OSError, IndexError):  # a thread that ended meanwhile
+            continue
+    return states
+
+
+def _wait_until_threads(pid: int, stopped: bool, timeout: float = STATE_WAIT_SECONDS) -> None:
+    """Return once every thread of `pid` is stopped (T), or none is; a server that does not get there
+    within `timeout` is a harness problem, said as such."""
+    limit = time.monotonic() + timeout
+    while time.monotonic() < limit:
+        states = _thread_states(pid)
+        if not states:  # the process is gone: the next step says what that means
+            return
+        frozen = [s in "TtZX" for s in states]  # a thread ending (Z, X) runs no more either
+        if (all(frozen) if stopped else not any(s in "Tt" for s in states)):
+            return
+        time.sleep(0.005)
+    raise ServerStartError(f"the private server (pid {pid}) was not {'stopped' if stopped else 'running again'} "
+                           f"{timeout} s after its signal; thread states {sorted(set(_thread_states(pid)))}")
+

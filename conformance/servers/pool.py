@@ -43,8 +43,10 @@ def endpoint_from_uri(uri: str, http_port: Optional[int]) -> Endpoint:
 
 class ServerPool:
     def __init__(self, state_dir: Path, owner_pid: int, milvus_version: str, uri: str = "",
-                 uri_http_port: Optional[int] = None, provider: str = "embedded"):
+                 uri_http_port: Optional[int] = None, provider: str = "embedded",
+                 failed_logs: Optional[Path] = None):
         self.provider = provider
+        self.failed_logs = failed_logs  # where the log of a private server that failed to start is kept
         self.state_dir = state_dir
         self.owner_pid = owner_pid
         self.milvus_version = milvus_version
@@ -118,10 +120,28 @@ class ServerPool:
         try:
             endpoint = server.start()
             prepare_endpoint(endpoint)
+        except ServerStartError as exc:
+            server.stop()
+            kept = self._keep_failed_log(root / "server.log", label)
+            if kept is None:
+                raise
+            # the scratch folder goes at the end of the run; the report keeps what the message points to
+            raise ServerStartError(f"{exc} (kept in the report as {kept})", log_tail=exc.log_tail) from exc
         except BaseException:
             server.stop()
             raise
         return endpoint, ServerControl(server, endpoint)
+
+    def _keep_failed_log(self, log: Path, label: str) -> Optional[Path]:
+        if self.failed_logs is None or not log.exists():
+            return None
+        try:
+            self.failed_logs.mkdir(parents=True, exist_ok=True)
+            kept = self.failed_logs / f"private-{re.sub(r'[^A-Za-z0-9_.-]', '_', label)[-80:]}.log"
+            shutil.copy(log, kept)
+            return kept
+        except OSError:  # a full disk: the message keeps the scratch path
+            return None
 
     def started(self) -> "dict[str, Endpoint]":
         found = {}
