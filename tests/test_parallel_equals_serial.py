@@ -3,17 +3,15 @@ servers shared across workers and one merged report."""
 
 import pytest
 
-from suite_runs import differences, messages
+from suite_runs import agreeing_runs, messages
 
 pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("documented_ports")]
 
 
 def test_parallel_and_serial_runs_agree(run_suite):
     common = ("--driver", "python,go", "--suite", "quick")
-    serial = run_suite(*common)
-    parallel = run_suite(*common, "-n", "2")
+    serial, parallel, differ = agreeing_runs(lambda: run_suite(*common), lambda: run_suite(*common, "-n", "2"))
     assert set(serial.outcomes()) == set(parallel.outcomes())
-    differ = differences(serial, parallel)
     assert differ == {}, (differ, messages(serial, differ), messages(parallel, differ))
     assert len(parallel.outcomes()) >= 30
     # one merged report: every cell once, the servers both workers shared listed once per profile
@@ -26,9 +24,8 @@ def test_cells_run_in_the_background_give_the_outcomes_of_cells_run_one_by_one(r
     and the timeouts, run in the background with -n 2, against every cell in its turn (--background 0)."""
     common = ("--driver", "python,go", "--scenarios", "scenarios/faults", "-k",
               "call-after-restart or connect-while-paused or disconnect-while-stopped or blackhole")
-    one_by_one = run_suite(*common, "--background", "0")
-    background = run_suite(*common, "-n", "2")
-    differ = differences(one_by_one, background)
+    one_by_one, background, differ = agreeing_runs(lambda: run_suite(*common, "--background", "0"),
+                                                   lambda: run_suite(*common, "-n", "2"))
     assert differ == {}, (differ, messages(one_by_one, differ), messages(background, differ))
     assert len(background.outcomes()) == 8
     timing = {o["nodeid"]: o["timing"] for o in background.results["outcomes"]}

@@ -13,7 +13,7 @@ import pytest
 from conformance.paths import REPO_ROOT
 from conformance.servers.container import engine_unavailable_reason
 
-from suite_runs import differences, messages
+from suite_runs import agreeing_runs, messages
 
 pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("documented_ports")]
 
@@ -34,9 +34,8 @@ def test_embedded_container_and_uri_agree(run_suite, uri_server):
     if reason:
         pytest.skip(f"no Docker engine: {reason}")
     common = ("--driver", "python", "--suite", "quick")
-    embedded_run = run_suite(*common)
-    container_run = run_suite(*common, "--server", "container")
-    differ = differences(embedded_run, container_run)
+    embedded_run, container_run, differ = agreeing_runs(lambda: run_suite(*common),
+                                                        lambda: run_suite(*common, "--server", "container"))
     assert differ == {}, (differ, messages(embedded_run, differ), messages(container_run, differ))
     embedded = embedded_run.outcomes()
     given = run_suite(*common, "--milvus-uri", f"http://127.0.0.1:{uri_server['grpc_port']}",
