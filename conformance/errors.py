@@ -30,6 +30,7 @@ class ServerUnavailable(Exception):
 class ServerStartError(Exception):
     """A server that should have started did not, or died: the tests needing it are errors."""
 
-    def __init__(self, message: str, *, log_tail: str = ""):
+    def __init__(self, message: str, *, log_tail: str = "", crashed: bool = False):
         self.log_tail = log_tail
+        self.crashed = crashed  # it died by itself during start-up (servers/embedded.py worth_another_start)
         super().__init__(message)

@@ -73,7 +73,28 @@ def test_the_log_of_a_private_server_that_failed_to_start_outlives_the_scratch_f
     monkeypatch.setattr(pool, "_server", lambda profile, workdir, log, version=None: _FailsToStart(log))
     with pytest.raises(ServerStartError) as raised:
         pool.private("plain", "bg-faults.call-while-stopped")
-    kept = tmp_path / "report" / "logs" / "private-bg-faults.call-while-stopped.log"
+    kept = tmp_path / "report" / "logs" / "failed-start-private-bg-faults.call-while-stopped.log"
     assert str(raised.value).endswith(f"(kept in the report as {kept})")
     assert kept.read_text() == "etcd: waiting for leader\n"
     assert raised.value.log_tail == "etcd"
+
+
+GO_DUMP = ("fatal error: concurrent map writes\n\ngoroutine 189 [select]:\nruntime.gopark(0xc0013f1780?)\n"
+           "\t/usr/local/go/src/runtime/proc.go:381 +0xd6\n")
+
+
+def test_a_server_that_crashed_during_start_up_is_started_once_more_and_a_second_crash_is_the_error(tmp_path):
+    from conformance.servers.embedded import crashed, worth_another_start
+
+    assert crashed(134, "") and crashed(None, GO_DUMP) and crashed(-11, "")
+    assert not crashed(1, "invalid configuration: proxy.port")  # a server that refuses its configuration
+    log = tmp_path / "server.log"
+    taken = ServerStartError("exited", log_tail="listen tcp :42219: bind: address already in use")
+    crash = ServerStartError("exited during start-up with status None", log_tail=GO_DUMP, crashed=True)
+    refused = ServerStartError("exited during start-up with status 1", log_tail="invalid configuration")
+    assert worth_another_start(taken, 1, log) == (True, 1)  # a port taken meanwhile: new ports, always
+    assert worth_another_start(crash, 0, log) == (True, 1)
+    assert "--- crashed during start-up (exited during start-up with status None); starting once more" \
+        in log.read_text()
+    assert worth_another_start(crash, 1, log) == (False, 1)
+    assert worth_another_start(refused, 0, log) == (False, 0)

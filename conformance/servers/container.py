@@ -48,8 +48,8 @@ from typing import Optional
 
 from ..errors import ConformanceError, ServerStartError
 from . import distribution
-from .embedded import (COMPONENTS_WITH_IP, TLS_FOLDER, ServerPaths, choose_ports, stop_keeper, tail,
-                       tls_endpoint_fields, wait_healthy, write_config)
+from .embedded import (COMPONENTS_WITH_IP, TLS_FOLDER, ServerPaths, choose_ports, crashed, stop_keeper, tail,
+                       tls_endpoint_fields, wait_healthy, worth_another_start, write_config)
 from .image import CONFIGS_DIR, DATA_DIR, LOGS_DIR, Image, ensure_image
 from .pids import alive
 from .profiles import PROFILES, Endpoint, Profile
@@ -242,7 +242,7 @@ class ContainerServer:
         self.image = ensure_image(self.version, client)
         self.timings["image_build_seconds"] = round(self.image.built_seconds, 2)
         mode = self.config_mode or ("file" if self.image.local else "env")
-        last_error = None
+        last_error, crashes = None, 0
         for _ in range(START_ATTEMPTS):
             self.ports = choose_ports(self.profile)
             started = time.monotonic()
@@ -254,7 +254,8 @@ class ContainerServer:
             except ServerStartError as error:
                 self.stop()
                 last_error = error
-                if "address already in use" in error.log_tail:
+                again, crashes = worth_another_start(error, crashes, self.log_path)
+                if again:
                     continue
                 raise
             except BaseException:  # no container, watcher or scratch folder outlives a failed start
@@ -369,8 +370,10 @@ class ContainerServer:
             last_check[0] = time.monotonic()
             state = self._state()
             if state["Status"] in ("exited", "dead", "removed"):
+                log_tail = self.container_log_tail()
                 raise ServerStartError(f"{what} exited during start-up with status {state.get('ExitCode')}; "
-                                       f"its log is {self.log_path}", log_tail=self.container_log_tail())
+                                       f"its log is {self.log_path}", log_tail=log_tail,
+                                       crashed=crashed(state.get("ExitCode"), log_tail))
             if self.keeper is not None and self.keeper.poll() is not None:
                 raise ServerStartError(f"the watcher of container {self.container_name} exited "
                                        f"(status {self.keeper.returncode}); see {self.log_path}",

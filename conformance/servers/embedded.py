@@ -29,6 +29,7 @@ from .profiles import Endpoint, Profile
 READY_TIMEOUT_SECONDS = 180
 START_ATTEMPTS = 3  # new ports each time: a port picked free can be taken before Milvus binds it
 CRASH_STATUSES = (134, 139, -6, -11)  # SIGABRT, SIGSEGV (as the keeper or Popen report them)
+GO_CRASH_DUMP = re.compile(r"^goroutine \d+ \[", re.M)  # what a Go panic or fatal error prints
 TEMPLATE_KEY = re.compile(r"\{\{\s*(\w+)\s*(?:\(\w+\))?\s*(?::\s*([^}]*?))?\s*\}\}")
 COMPONENT_PORT_KEYS = (
     "proxy_port", "proxy_internal_port", "root_coord_port", "query_coord_port", "query_node_port",
@@ -74,15 +75,8 @@ class EmbeddedServer:
             except ServerStartError as error:
                 self.stop()
                 last_error = error
-                if "address already in use" in error.log_tail:
-                    continue
-                # Killed by a signal while starting (seen once: SIGABRT, status 134, on a loaded machine):
-                # one more try, noted in its log; a second crash is the error.
-                if self.keeper.returncode in CRASH_STATUSES and not crashes:
-                    crashes += 1
-                    with open(self.log_path, "ab") as log:
-                        log.write(f"--- crashed during start-up (status {self.keeper.returncode}); "
-                                  f"starting once more\n".encode())
+                again, crashes = worth_another_start(error, crashes, self.log_path)
+                if again:
                     continue
                 raise
             return Endpoint(
@@ -149,8 +143,10 @@ class EmbeddedServer:
 
         def check_alive():
             if self.keeper.poll() is not None:
+                log_tail = self.log_tail()
                 raise ServerStartError(f"{what} exited during start-up with status {self.keeper.returncode}; "
-                                       f"its log is {self.log_path}", log_tail=self.log_tail())
+                                       f"its log is {self.log_path}", log_tail=log_tail,
+                                       crashed=crashed(self.keeper.returncode, log_tail))
 
         wait_healthy(f"http://127.0.0.1:{http_port}/healthz", what, check_alive, self.log_path, self.log_tail)
 
@@ -259,6 +255,25 @@ def write_config(dist: distribution.Distribution, ports: dict, auth: bool, out_d
     milvus_yaml = out_dir / "milvus.yaml"
     milvus_yaml.write_text(yaml.safe_dump(config, sort_keys=False))
     return milvus_yaml
+
+
+def crashed(status, log_tail: str) -> bool:
+    """Died by itself: killed by a signal, or a Go runtime crash (a panic or fatal error, its goroutines
+    dumped). Milvus 2.3.5 does so now and then during start-up on a loaded machine (seen: SIGABRT,
+    status 134, for the embedded server; a goroutine dump in a container)."""
+    return status in CRASH_STATUSES or bool(GO_CRASH_DUMP.search(log_tail))
+
+
+def worth_another_start(error: ServerStartError, crashes: int, log_path) -> "tuple[bool, int]":
+    """(start again on new ports?, crashes so far) after a failed start: a port taken meanwhile, always
+    (START_ATTEMPTS bounds it); a first crash, once, noted in the log; a second crash is the error."""
+    if "address already in use" in error.log_tail:
+        return True, crashes
+    if error.crashed and not crashes:
+        with open(log_path, "ab") as log:
+            log.write(f"--- crashed during start-up ({error}); starting once more\n".encode())
+        return True, crashes + 1
+    return False, crashes
 
 
 def tail(path, lines: int = 40) -> str:

@@ -98,7 +98,9 @@ class ServerPool:
             return {"unavailable": str(exc)}
         except ServerStartError as exc:
             server.stop()
-            return {"error": str(exc), "log_tail": exc.log_tail}
+            kept = self._keep_failed_log(self.state_dir / f"{key}.log", key)
+            return {"error": f"{exc} (kept in the report as {kept})" if kept else str(exc),
+                    "log_tail": exc.log_tail}
         except ConformanceError as exc:
             return {"error": str(exc)}
         except Exception as exc:  # anything else: still one clear, recorded reason
@@ -122,7 +124,7 @@ class ServerPool:
             prepare_endpoint(endpoint)
         except ServerStartError as exc:
             server.stop()
-            kept = self._keep_failed_log(root / "server.log", label)
+            kept = self._keep_failed_log(root / "server.log", f"private-{label}")
             if kept is None:
                 raise
             # the scratch folder goes at the end of the run; the report keeps what the message points to
@@ -137,7 +139,7 @@ class ServerPool:
             return None
         try:
             self.failed_logs.mkdir(parents=True, exist_ok=True)
-            kept = self.failed_logs / f"private-{re.sub(r'[^A-Za-z0-9_.-]', '_', label)[-80:]}.log"
+            kept = self.failed_logs / f"failed-start-{re.sub(r'[^A-Za-z0-9_.@-]', '_', label)[-80:]}.log"
             shutil.copy(log, kept)
             return kept
         except OSError:  # a full disk: the message keeps the scratch path
