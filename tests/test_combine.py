@@ -80,3 +80,34 @@ def test_three_real_runs_combined_into_one_site_that_a_browser_opens(run_suite, 
     assert shot.exists() and shot.stat().st_size > 10_000
     console = [line for line in browser.stderr.splitlines() if "CONSOLE" in line]
     assert not [line for line in console if re.search(r"error|uncaught", line, re.I)], console
+
+
+def test_a_combined_site_links_each_finding_to_its_drivers_history(tmp_path):
+    sample = json.loads((Path(__file__).parent / "fixtures" / "report" / "results.json").read_text())
+    runs = []
+    for name in ("a", "b"):  # two jobs: the python column and the node column
+        data = dict(sample, run={**sample["run"], "id": name})
+        column = "python" if name == "a" else "node"
+        data["columns"] = [c for c in sample["columns"] if c["column"] == column]
+        data["outcomes"] = [o for o in sample["outcomes"] if o.get("column", o["driver"]) == column]
+        (tmp_path / name).mkdir()
+        (tmp_path / name / "results.json").write_text(json.dumps(data))
+        runs.append(str(tmp_path / name / "results.json"))
+    history = tmp_path / "reports" / "history" / "python"
+    history.mkdir(parents=True)
+    (history / "history.json").write_text(json.dumps({"driver": "python", "versions": ["2.6.17", "3.0.2"]}))
+    (history / "index.html").write_text("<!doctype html><title>history of python</title>")
+    site = tmp_path / "site"
+    proc = subprocess.run([sys.executable, "-m", "conformance.combine", *runs, "-o", str(site), "--history", str(history)],
+                          cwd=REPO_ROOT, capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert (site / "history" / "python" / "index.html").read_text() == "<!doctype html><title>history of python</title>"
+    finding = "history/python/index.html#raises.handler-not-grpc'"  # the sample's python fail
+    assert f"href='{finding}" in (site / "index.html").read_text()
+    assert f"href='../{finding}" in (site / "drivers" / "python.html").read_text()
+    assert "history/" not in (site / "drivers" / "node.html").read_text()  # no history for node
+    # a folder that is not a history: one line naming it, exit status 2
+    bad = subprocess.run([sys.executable, "-m", "conformance.combine", *runs, "-o", str(tmp_path / "other"),
+                          "--history", str(tmp_path / "a")], cwd=REPO_ROOT, capture_output=True, text=True, timeout=120)
+    assert bad.returncode == 2 and f"'{tmp_path / 'a'}' is not a history folder" in bad.stderr
+    assert len(bad.stderr.strip().splitlines()) == 1
