@@ -132,8 +132,8 @@ def _wait_until_threads(pid: int, stopped: bool, timeout: float = STATE_WAIT_SEC
         states = _thread_states(pid)
         if not states:  # the process is gone: the next step says what that means
             return
-        frozen = [s in "TtZX" for s in states]  # a thread ending (Z, X) runs no more either
-        if (all(frozen) if stopped else not any(s in "Tt" for s in states)):
+        # stopped: no thread runs (a thread ending, Z or X, runs no more either); resumed: none is stopped
+        if all(s in "TtZX" for s in states) if stopped else not any(s in "Tt" for s in states):
             return
         time.sleep(0.005)
     raise ServerStartError(f"the private server (pid {pid}) was not {'stopped' if stopped else 'running again'} "

@@ -46,7 +46,7 @@ class ServerPool:
                  uri_http_port: Optional[int] = None, provider: str = "embedded",
                  failed_logs: Optional[Path] = None):
         self.provider = provider
-        self.failed_logs = failed_logs  # where the log of a private server that failed to start is kept
+        self.failed_logs = failed_logs  # where the log of a server that failed to start is kept
         self.state_dir = state_dir
         self.owner_pid = owner_pid
         self.milvus_version = milvus_version
@@ -98,9 +98,7 @@ class ServerPool:
             return {"unavailable": str(exc)}
         except ServerStartError as exc:
             server.stop()
-            kept = self._keep_failed_log(self.state_dir / f"{key}.log", key)
-            return {"error": f"{exc} (kept in the report as {kept})" if kept else str(exc),
-                    "log_tail": exc.log_tail}
+            return {"error": self._failed_start(exc, self.state_dir / f"{key}.log", key), "log_tail": exc.log_tail}
         except ConformanceError as exc:
             return {"error": str(exc)}
         except Exception as exc:  # anything else: still one clear, recorded reason
@@ -124,26 +122,25 @@ class ServerPool:
             prepare_endpoint(endpoint)
         except ServerStartError as exc:
             server.stop()
-            kept = self._keep_failed_log(root / "server.log", f"private-{label}")
-            if kept is None:
-                raise
-            # the scratch folder goes at the end of the run; the report keeps what the message points to
-            raise ServerStartError(f"{exc} (kept in the report as {kept})", log_tail=exc.log_tail) from exc
+            raise ServerStartError(self._failed_start(exc, root / "server.log", f"private-{label}"),
+                                   log_tail=exc.log_tail) from exc
         except BaseException:
             server.stop()
             raise
         return endpoint, ServerControl(server, endpoint)
 
-    def _keep_failed_log(self, log: Path, label: str) -> Optional[Path]:
+    def _failed_start(self, exc: ServerStartError, log: Path, label: str) -> str:
+        """The message of a failed start, its log copied into the report (the scratch folder, where the
+        message's path points, goes at the end of the run)."""
         if self.failed_logs is None or not log.exists():
-            return None
+            return str(exc)
         try:
             self.failed_logs.mkdir(parents=True, exist_ok=True)
             kept = self.failed_logs / f"failed-start-{re.sub(r'[^A-Za-z0-9_.@-]', '_', label)[-80:]}.log"
             shutil.copy(log, kept)
-            return kept
         except OSError:  # a full disk: the message keeps the scratch path
-            return None
+            return str(exc)
+        return f"{exc} (kept in the report as {kept})"
 
     def started(self) -> "dict[str, Endpoint]":
         found = {}
