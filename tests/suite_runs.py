@@ -61,3 +61,12 @@ def agreeing_runs(make_a, make_b) -> "tuple[SuiteRun, SuiteRun, dict]":
             b = make_b()
         differ = differences(a, b)
     return a, b, differ
+
+
+def assert_refused(run: SuiteRun, *said: str) -> None:
+    """A run given an --sdk request it must refuse (a file that is no artifact of the SDK): it fails,
+    and its output says each of `said` (the request, the file and what was expected)."""
+    output = run.proc.stdout + run.proc.stderr
+    assert run.proc.returncode != 0, output[-3000:]
+    for expected in said:
+        assert expected in output, (expected, output[-3000:])

@@ -10,6 +10,8 @@ import zipfile
 
 import pytest
 
+from suite_runs import assert_refused
+
 MODULE = "github.com/milvus-io/milvus-sdk-go/v2"
 VERSION = "2.4.2"
 SCENARIOS = "scenarios/connect/host-port.yaml"
@@ -54,8 +56,5 @@ def test_a_file_that_is_not_this_sdks_module_zip_is_a_one_line_error(run_suite, 
         z.writestr("example.com/other@v1.0.0/go.mod", "module example.com/other\n")
     for path, why in ((empty, "(not a zip archive)"),
                       (other, "(its entries are under 'example.com/other@v1.0.0/': a zip of example.com/other)")):
-        run = run_suite("--driver", "go", "--sdk", f"go={path}", "--scenarios", SCENARIOS, timeout=120)
-        output = run.proc.stdout + run.proc.stderr
-        assert run.proc.returncode != 0
-        assert f"--sdk go={path}" in output, output[-3000:]
-        assert f"{path} is not a Go module zip of {MODULE} {why}" in output, output[-3000:]
+        assert_refused(run_suite("--driver", "go", "--sdk", f"go={path}", "--scenarios", SCENARIOS, timeout=120),
+                       f"--sdk go={path}", f"{path} is not a Go module zip of {MODULE} {why}")

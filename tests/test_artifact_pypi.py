@@ -9,6 +9,8 @@ import zipfile
 
 import pytest
 
+from suite_runs import assert_refused
+
 SCENARIOS = "scenarios/connect/host-port.yaml"
 RELEASES = {"python": ("pymilvus", "3.0.2", "pymilvus-*.whl"), "cli": ("milvus-cli", "1.2.1", "milvus_cli-*.whl")}
 
@@ -51,18 +53,12 @@ def test_a_file_that_is_not_a_pymilvus_artifact_is_a_one_line_error(run_suite, t
         z.writestr("requests-2.32.3.dist-info/METADATA", "Metadata-Version: 2.1\nName: requests\nVersion: 2.32.3\n")
     for path, why in ((empty, "(cannot read it: File is not a zip file)"),
                       (other, "(its *.dist-info/METADATA names 'requests')")):
-        run = run_suite("--driver", "python", "--sdk", f"python={path}", "--scenarios", SCENARIOS, timeout=120)
-        output = run.proc.stdout + run.proc.stderr
-        assert run.proc.returncode != 0
-        assert f"--sdk python={path}" in output, output[-3000:]
-        assert f"{path.name} is not a wheel of pymilvus {why}" in output, output[-3000:]
+        assert_refused(run_suite("--driver", "python", "--sdk", f"python={path}", "--scenarios", SCENARIOS, timeout=120),
+                       f"--sdk python={path}", f"{path.name} is not a wheel of pymilvus {why}")
 
 
 def test_a_file_that_is_not_a_milvus_cli_artifact_is_a_one_line_error(run_suite, tmp_path):
     empty = tmp_path / "milvus_cli-1.2.1.tar.gz"
     empty.write_bytes(b"")
-    run = run_suite("--driver", "cli", "--sdk", f"cli={empty}", "--scenarios", SCENARIOS, timeout=120)
-    output = run.proc.stdout + run.proc.stderr
-    assert run.proc.returncode != 0
-    assert f"--sdk cli={empty}" in output, output[-3000:]
-    assert f"{empty.name} is not an sdist of milvus-cli (cannot read it: " in output, output[-3000:]
+    assert_refused(run_suite("--driver", "cli", "--sdk", f"cli={empty}", "--scenarios", SCENARIOS, timeout=120),
+                   f"--sdk cli={empty}", f"{empty.name} is not an sdist of milvus-cli (cannot read it: ")
